@@ -1,0 +1,81 @@
+"""Platform-facing webhook routes: the verification handshake and signed receipt."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from tortoise.exceptions import BaseORMException, IntegrityError
+
+from inbox.appkeys import BUS, SETTINGS
+from inbox.httpjson import DB_UNAVAILABLE, error_response
+from inbox.platforms.base import get_adapter, platform_names
+from inbox.platforms.events import PayloadError
+from inbox.platforms.signature import SIGNATURE_HEADER, verify
+from inbox.services.ingest import ingest
+
+log = logging.getLogger(__name__)
+
+
+def _platform(request: web.Request) -> str:
+    name = request.match_info["platform"]
+    if get_adapter(name) is None:
+        known = ", ".join(platform_names())
+        raise web.HTTPNotFound(text=f"unknown platform {name!r}; known: {known}")
+    return name
+
+
+async def verify_subscription(request: web.Request) -> web.Response:
+    """Meta's GET handshake: echo hub.challenge when the verify token matches."""
+    _platform(request)
+    settings = request.app[SETTINGS]
+    query = request.query
+    token = query.get("hub.verify_token", "")
+    expected = settings.meta_verify_token or ""
+    if (
+        query.get("hub.mode") == "subscribe"
+        and expected
+        and hmac.compare_digest(token.encode(), expected.encode())
+        and "hub.challenge" in query
+    ):
+        return web.Response(text=query["hub.challenge"], content_type="text/plain")
+    return web.Response(status=403, text="verification failed", content_type="text/plain")
+
+
+async def receive(request: web.Request) -> web.Response:
+    """A signed webhook: 200 only once the body and all it carries are committed."""
+    platform = _platform(request)
+    settings = request.app[SETTINGS]
+    body = await request.read()
+    if not settings.meta_app_secret:
+        return error_response(503, "not_configured", "META_APP_SECRET is not set on this server")
+    header = request.headers.get(SIGNATURE_HEADER)
+    if not header:
+        return error_response(401, "missing_signature", f"{SIGNATURE_HEADER} header is required")
+    if not verify(body, header, settings.meta_app_secret):
+        return error_response(403, "bad_signature", "signature does not match the body")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return error_response(400, "malformed_json", "body is not valid JSON")
+    try:
+        result = await ingest(platform, payload, request.app[BUS])
+    except PayloadError as exc:
+        return error_response(400, "unexpected_shape", str(exc))
+    except IntegrityError:
+        log.exception("webhook for %s hit an integrity error", platform)
+        return error_response(503, "conflict", "concurrent write; retry")
+    except (BaseORMException, OSError, ConnectionError) as exc:
+        log.warning("webhook for %s not stored, database unavailable: %s", platform, exc)
+        return error_response(503, "database_unavailable", DB_UNAVAILABLE)
+    return web.json_response(
+        {"ok": True, "stored": result.stored, "duplicates": result.duplicates}
+    )
+
+
+def setup(app: web.Application) -> None:
+    """Mount the webhook routes."""
+    app.router.add_get("/api/webhooks/{platform}", verify_subscription)
+    app.router.add_post("/api/webhooks/{platform}", receive)

@@ -1,0 +1,159 @@
+"""Tortoise models: the seed's tables and columns, owned by workspaces."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Workspace(Model):
+    """A team sharing one inbox: it owns accounts, conversations and messages."""
+
+    id = fields.UUIDField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "workspaces"
+
+
+class User(Model):
+    """A dashboard/API user, member of one workspace."""
+
+    id = fields.UUIDField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="users", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=256)
+    name = fields.CharField(max_length=200, default="")
+    role = fields.CharField(max_length=16, default="member")
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "users"
+
+
+class PlatformAccount(Model):
+    """A connected Page / Instagram account / WhatsApp number, token encrypted at rest."""
+
+    id = fields.UUIDField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="accounts", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="accounts", null=True, on_delete=fields.SET_NULL
+    )
+    platform = fields.CharField(max_length=32)
+    external_id = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=200, default="")
+    access_token = fields.TextField()
+    token_expires_at = fields.DatetimeField(null=True)
+    is_active = fields.BooleanField(default=True)
+    slack_channel = fields.CharField(max_length=64, null=True)
+    last_webhook_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "platform_accounts"
+        unique_together = (("platform", "external_id"),)
+
+
+class Conversation(Model):
+    """One customer talking to one account; mirrored to one Slack thread."""
+
+    id = fields.UUIDField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="conversations", on_delete=fields.CASCADE
+    )
+    platform_account: fields.ForeignKeyRelation[PlatformAccount] = fields.ForeignKeyField(
+        "models.PlatformAccount", related_name="conversations", on_delete=fields.CASCADE
+    )
+    participant_id = fields.CharField(max_length=64)
+    participant_name = fields.CharField(max_length=200, default="")
+    last_message_at = fields.DatetimeField(null=True)
+    last_incoming_at = fields.DatetimeField(null=True)
+    unread_count = fields.IntField(default=0)
+    slack_channel = fields.CharField(max_length=64, null=True)
+    slack_thread_ts = fields.CharField(max_length=32, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "conversations"
+        unique_together = (("platform_account", "participant_id"),)
+        indexes = (("workspace", "last_message_at"),)
+
+
+class Message(Model):
+    """One message either way; (account, platform_message_id) is the dedup key."""
+
+    id = fields.UUIDField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="messages", on_delete=fields.CASCADE
+    )
+    platform_account: fields.ForeignKeyRelation[PlatformAccount] = fields.ForeignKeyField(
+        "models.PlatformAccount", related_name="messages", on_delete=fields.CASCADE
+    )
+    conversation: fields.ForeignKeyRelation[Conversation] = fields.ForeignKeyField(
+        "models.Conversation", related_name="messages", on_delete=fields.CASCADE
+    )
+    platform_message_id = fields.CharField(max_length=255)
+    sender_id = fields.CharField(max_length=64, default="")
+    sender_name = fields.CharField(max_length=200, default="")
+    content = fields.TextField(default="")
+    kind = fields.CharField(max_length=32, default="text")
+    attachments = fields.JSONField(default=list)
+    is_incoming = fields.BooleanField()
+    is_read = fields.BooleanField(default=False)
+    is_deleted = fields.BooleanField(default=False)
+    status = fields.CharField(max_length=16, default="received")
+    error_code = fields.IntField(null=True)
+    error_message = fields.TextField(null=True)
+    reply_to = fields.CharField(max_length=255, null=True)
+    payload = fields.TextField(null=True)
+    reaction = fields.CharField(max_length=64, null=True)
+    agent = fields.CharField(max_length=200, null=True)
+    received_at = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "messages"
+        unique_together = (("platform_account", "platform_message_id"),)
+        indexes = (("conversation", "received_at"), ("workspace", "received_at"))
+
+
+class Analytics(Model):
+    """Aggregated figures per workspace, date and platform."""
+
+    id = fields.UUIDField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="analytics", on_delete=fields.CASCADE
+    )
+    date = fields.DateField()
+    platform = fields.CharField(max_length=32)
+    total_messages = fields.IntField(default=0)
+    messages_in = fields.IntField(default=0)
+    messages_out = fields.IntField(default=0)
+    new_conversations = fields.IntField(default=0)
+    median_first_response_seconds = fields.FloatField(null=True)
+    p90_first_response_seconds = fields.FloatField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "analytics"
+        unique_together = (("workspace", "date", "platform"),)
+
+
+class WebhookLog(Model):
+    """Every verified webhook body as received, and whether it was processed."""
+
+    id = fields.UUIDField(primary_key=True)
+    platform = fields.CharField(max_length=32)
+    payload = fields.JSONField()
+    processed = fields.BooleanField(default=False)
+    error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "webhook_logs"

@@ -1,0 +1,50 @@
+"""The one shape every platform adapter has, and the registry that finds them."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from typing import Any, Protocol, runtime_checkable
+
+from inbox.platforms.events import Event
+
+_NOT_ADAPTERS = {"base", "events", "signature", "common"}
+
+
+@runtime_checkable
+class PlatformAdapter(Protocol):
+    """A platform: its name, the webhook `object` it sends, and a pure parser."""
+
+    name: str
+    webhook_object: str
+
+    def parse(self, payload: Any) -> list[Event]:
+        """Turn a verified webhook body into normalized events; PayloadError on a wrong shape."""
+        ...
+
+
+@cache
+def adapters() -> dict[str, PlatformAdapter]:
+    """Every adapter module in inbox/platforms, keyed by platform name."""
+    import inbox.platforms as package
+
+    found: dict[str, PlatformAdapter] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in _NOT_ADAPTERS or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        adapter = getattr(module, "ADAPTER", None)
+        if isinstance(adapter, PlatformAdapter):
+            found[adapter.name] = adapter
+    return dict(sorted(found.items()))
+
+
+def get_adapter(name: str) -> PlatformAdapter | None:
+    """The adapter for a platform name, or None if there is no such platform."""
+    return adapters().get(name)
+
+
+def platform_names() -> tuple[str, ...]:
+    """Names of all known platforms, sorted."""
+    return tuple(adapters())

@@ -1,0 +1,313 @@
+"""Pure helpers shared by the Meta parsers, and the Messenger/Instagram `messaging[]` parser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, NamedTuple
+
+from inbox.platforms.events import (
+    Attachment,
+    DeliveryStatus,
+    Echo,
+    Event,
+    Ignored,
+    InboundMessage,
+    MessageDeleted,
+    MessageKind,
+    PayloadError,
+    Reaction,
+    StatusUpdate,
+)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_DIGITS = 18
+
+
+def dig(value: Any, *keys: str) -> Any:
+    """Walk nested dicts by key; None as soon as a level is not a dict."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def str_at(value: Any, *keys: str) -> str | None:
+    """The non-empty string at a nested dict path, else None."""
+    found = dig(value, *keys)
+    return found if isinstance(found, str) and found else None
+
+
+def as_list(value: Any) -> list[Any]:
+    """The value if it is a list, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def describe(value: Any) -> str:
+    """A short, safe rendering of an unexpected value for an Ignored reason."""
+    if isinstance(value, str):
+        return repr(value[:40])
+    return "none" if value is None else type(value).__name__
+
+
+def ms_to_datetime(value: Any) -> datetime | None:
+    """Integer epoch milliseconds as an aware UTC datetime; None when not a sane int."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    try:
+        return EPOCH + timedelta(milliseconds=value)
+    except OverflowError:
+        return None
+
+
+def seconds_to_datetime(value: Any) -> datetime | None:
+    """Epoch seconds (a digit string, as WhatsApp sends, or an int) as an aware UTC datetime."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) <= _MAX_DIGITS):
+            return None
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    try:
+        return EPOCH + timedelta(seconds=value)
+    except OverflowError:
+        return None
+
+
+def ignored(platform: str, reason: str, account_id: str | None, raw: Any) -> Ignored:
+    """An Ignored event keeping the offending part of the body (wrapped when not a dict)."""
+    kept: dict[str, object] = raw if isinstance(raw, dict) else {"value": raw}
+    return Ignored(platform=platform, reason=reason, account_id=account_id, raw=kept)
+
+
+def entries(payload: Any, webhook_object: str) -> list[Any]:
+    """The body's entry[] list; PayloadError when the top level is not this platform's."""
+    if not isinstance(payload, dict):
+        raise PayloadError("webhook body is not a JSON object")
+    if "object" not in payload:
+        raise PayloadError("webhook body has no 'object'")
+    found = payload["object"]
+    if not isinstance(found, str) or found != webhook_object:
+        raise PayloadError(f"object is {describe(found)}, expected {webhook_object!r}")
+    entry = payload.get("entry")
+    if not isinstance(entry, list):
+        raise PayloadError("webhook body has no 'entry' list")
+    return entry
+
+
+def parse_messaging_body(platform: str, webhook_object: str, payload: Any) -> list[Event]:
+    """Parse a Messenger or Instagram body of entry[].messaging[] / entry[].standby[] items.
+
+    Handover-protocol `standby[]` items are parsed like `messaging[]`. An entry in the
+    `changes[]` shape (the App Dashboard "Test" button, or non-messaging Page fields) becomes
+    one Ignored: real DMs never arrive that way, and the test's fake ids and second-based
+    string timestamp must not turn into a conversation.
+    """
+    events: list[Event] = []
+    for entry in entries(payload, webhook_object):
+        events.extend(_parse_entry(platform, entry))
+    return events
+
+
+def _parse_entry(platform: str, entry: Any) -> list[Event]:
+    if not isinstance(entry, dict):
+        return [ignored(platform, "entry is not an object", None, entry)]
+    account_id = str_at(entry, "id")
+    if account_id is None:
+        return [ignored(platform, "entry has no id", None, entry)]
+    if not any(key in entry for key in ("messaging", "standby", "changes")):
+        return [ignored(platform, "entry has no messaging items", account_id, entry)]
+    events: list[Event] = []
+    for key in ("messaging", "standby"):
+        items = entry.get(key)
+        if isinstance(items, list):
+            events.extend(_parse_item(platform, account_id, item) for item in items)
+        elif key in entry:
+            events.append(ignored(platform, f"entry.{key} is not a list", account_id, entry))
+    if "changes" in entry:
+        reason = "changes-shaped entry (dashboard test or non-message field)"
+        events.append(ignored(platform, reason, account_id, entry))
+    return events
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """The common fields of one messaging[] item."""
+
+    platform: str
+    account_id: str
+    sender: str | None
+    recipient: str | None
+    timestamp: datetime
+    timestamp_ms: int
+    raw: dict[str, Any]
+
+    def ignore(self, reason: str) -> Ignored:
+        """An Ignored event for this item."""
+        return ignored(self.platform, reason, self.account_id, self.raw)
+
+
+def _parse_item(platform: str, account_id: str, item: Any) -> Event:
+    if not isinstance(item, dict):
+        return ignored(platform, "messaging item is not an object", account_id, item)
+    raw_ms = item.get("timestamp")
+    when = ms_to_datetime(raw_ms)
+    if when is None or not isinstance(raw_ms, int):
+        return ignored(platform, "messaging item has no valid timestamp", account_id, item)
+    sender, recipient = str_at(item, "sender", "id"), str_at(item, "recipient", "id")
+    ctx = _Item(platform, account_id, sender, recipient, when, raw_ms, item)
+    for key, handler in _HANDLERS:
+        if key in item:
+            return handler(ctx, item[key])
+    keys = ", ".join(sorted(str(key) for key in item))[:120]
+    return ctx.ignore(f"unknown messaging item (keys: {keys})")
+
+
+class _Content(NamedTuple):
+    kind: MessageKind
+    text: str | None
+    attachments: tuple[Attachment, ...]
+    payload: str | None
+    reply_to: str | None
+
+
+def _attachment(raw: dict[str, Any]) -> Attachment:
+    kind = str_at(raw, "type") or "unknown"
+    if kind == "story_mention":  # the story's CDN media must not be kept
+        return Attachment(type=kind)
+    return Attachment(type=kind, url=str_at(raw, "payload", "url"))
+
+
+def _content(message: dict[str, Any]) -> _Content:
+    text = str_at(message, "text")
+    found = [_attachment(a) for a in as_list(message.get("attachments")) if isinstance(a, dict)]
+    types = {a.type for a in found}
+    payload = str_at(message, "quick_reply", "payload")
+    if message.get("is_unsupported") is True:
+        kind = MessageKind.UNSUPPORTED
+    elif "story_mention" in types:
+        kind = MessageKind.STORY_MENTION
+    elif isinstance(dig(message, "reply_to", "story"), dict):
+        kind = MessageKind.STORY_REPLY
+        found.append(Attachment(type="story"))
+    elif payload is not None:
+        kind = MessageKind.QUICK_REPLY
+    elif "template" in types:
+        kind = MessageKind.TEMPLATE
+    elif text is None and (not found or types == {"fallback"}):
+        kind = MessageKind.UNSUPPORTED
+    elif text is None:
+        kind = MessageKind.MEDIA
+    else:
+        kind = MessageKind.TEXT
+    reply_to = str_at(message, "reply_to", "mid")
+    return _Content(kind, text, tuple(found), payload, reply_to)
+
+
+def _message(ctx: _Item, message: Any) -> Event:
+    if not isinstance(message, dict):
+        return ctx.ignore("message is not an object")
+    mid = str_at(message, "mid")
+    if mid is None:
+        return ctx.ignore("message has no mid")
+    content = _content(message)
+    if message.get("is_echo") is True:
+        if ctx.recipient is None:
+            return ctx.ignore("echo has no recipient id")
+        return Echo(
+            platform=ctx.platform,
+            account_id=ctx.account_id,
+            message_id=mid,
+            recipient_id=ctx.recipient,
+            timestamp=ctx.timestamp,
+            text=content.text,
+            kind=content.kind,
+            attachments=content.attachments,
+        )
+    if ctx.sender is None:
+        return ctx.ignore("message has no sender id")
+    if message.get("is_deleted") is True:
+        return MessageDeleted(ctx.platform, ctx.account_id, mid, ctx.sender, ctx.timestamp)
+    return InboundMessage(
+        platform=ctx.platform,
+        account_id=ctx.account_id,
+        message_id=mid,
+        sender_id=ctx.sender,
+        timestamp=ctx.timestamp,
+        text=content.text,
+        kind=content.kind,
+        attachments=content.attachments,
+        reply_to=content.reply_to,
+        payload=content.payload,
+    )
+
+
+def _postback(ctx: _Item, postback: Any) -> Event:
+    if not isinstance(postback, dict):
+        return ctx.ignore("postback is not an object")
+    if ctx.sender is None:
+        return ctx.ignore("postback has no sender id")
+    mid = str_at(postback, "mid") or f"postback:{ctx.sender}:{ctx.timestamp_ms}"
+    return InboundMessage(
+        platform=ctx.platform,
+        account_id=ctx.account_id,
+        message_id=mid,
+        sender_id=ctx.sender,
+        timestamp=ctx.timestamp,
+        text=str_at(postback, "title"),
+        kind=MessageKind.POSTBACK,
+        payload=str_at(postback, "payload"),
+    )
+
+
+def _reaction(ctx: _Item, reaction: Any) -> Event:
+    if not isinstance(reaction, dict):
+        return ctx.ignore("reaction is not an object")
+    mid = str_at(reaction, "mid")
+    if mid is None or ctx.sender is None:
+        return ctx.ignore("reaction has no mid or sender id")
+    action = reaction.get("action")
+    if action == "react":
+        emoji = str_at(reaction, "emoji")
+        if emoji is None:
+            return ctx.ignore("reaction has no emoji")
+    elif action == "unreact":
+        emoji = None
+    else:
+        return ctx.ignore(f"unknown reaction action {describe(action)}")
+    return Reaction(ctx.platform, ctx.account_id, mid, ctx.sender, ctx.timestamp, emoji)
+
+
+def _receipt(ctx: _Item, receipt: Any, status: DeliveryStatus) -> Event:
+    if not isinstance(receipt, dict):
+        return ctx.ignore(f"{status} receipt is not an object")
+    if ctx.sender is None:
+        return ctx.ignore(f"{status} receipt has no sender id")
+    mids = [m for m in as_list(receipt.get("mids")) if isinstance(m, str) and m]
+    single = str_at(receipt, "mid")
+    if single is not None:
+        mids.append(single)
+    watermark = ms_to_datetime(receipt.get("watermark"))
+    if not mids and watermark is None:
+        return ctx.ignore(f"{status} receipt has neither mids nor watermark")
+    return StatusUpdate(
+        platform=ctx.platform,
+        account_id=ctx.account_id,
+        customer_id=ctx.sender,
+        status=status,
+        timestamp=ctx.timestamp,
+        message_ids=tuple(mids),
+        watermark=watermark,
+    )
+
+
+_HANDLERS: tuple[tuple[str, Callable[[_Item, Any], Event]], ...] = (
+    ("message", _message),
+    ("postback", _postback),
+    ("reaction", _reaction),
+    ("delivery", partial(_receipt, status=DeliveryStatus.DELIVERED)),
+    ("read", partial(_receipt, status=DeliveryStatus.READ)),
+)

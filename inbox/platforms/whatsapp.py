@@ -1,0 +1,236 @@
+"""WhatsApp Cloud API webhooks: entry[].changes[].value.messages[] / statuses[]."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from inbox.platforms.common import (
+    as_list,
+    describe,
+    dig,
+    entries,
+    ignored,
+    seconds_to_datetime,
+    str_at,
+)
+from inbox.platforms.events import (
+    Attachment,
+    DeliveryStatus,
+    Echo,
+    Event,
+    InboundMessage,
+    MessageKind,
+    Reaction,
+    StatusUpdate,
+)
+
+PLATFORM = "whatsapp"
+_MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+# Real customer messages the agent cannot see here, shown as "unsupported" rather than dropped.
+_SHOWN_AS_UNSUPPORTED = ("unsupported", "location", "contacts")
+_STATUSES = ("sent", "delivered", "read", "failed")
+_ECHO_FIELD = "smb_message_echoes"
+
+
+class _Content(NamedTuple):
+    kind: MessageKind
+    text: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    payload: str | None = None
+
+
+class WhatsAppAdapter:
+    """WhatsApp adapter; account_id is value.metadata.phone_number_id (the business number).
+
+    Changes with field "messages" give messages and statuses. Field "smb_message_echoes"
+    (only for WhatsApp Business app numbers in coexistence) gives an Echo per
+    value.message_echoes[] item, recipient = `to`: those are replies typed in the phone app,
+    which the Slack thread should show. The Cloud API itself never echoes. Other fields are
+    Ignored, as are message types not understood.
+    """
+
+    name: str = "whatsapp"
+    webhook_object: str = "whatsapp_business_account"
+
+    def parse(self, payload: Any) -> list[Event]:
+        """Turn a WhatsApp webhook body into events; PayloadError on a wrong top level."""
+        events: list[Event] = []
+        for entry in entries(payload, self.webhook_object):
+            events.extend(_parse_entry(entry))
+        return events
+
+
+ADAPTER = WhatsAppAdapter()
+
+
+def _parse_entry(entry: Any) -> list[Event]:
+    if not isinstance(entry, dict):
+        return [ignored(PLATFORM, "entry is not an object", None, entry)]
+    changes = entry.get("changes")
+    if not isinstance(changes, list):
+        return [ignored(PLATFORM, "entry has no changes list", None, entry)]
+    events: list[Event] = []
+    for change in changes:
+        events.extend(_parse_change(change))
+    return events
+
+
+def _parse_change(change: Any) -> list[Event]:
+    if not isinstance(change, dict):
+        return [ignored(PLATFORM, "change is not an object", None, change)]
+    field = change.get("field")
+    if field not in ("messages", _ECHO_FIELD):
+        return [ignored(PLATFORM, f"unsupported change field {describe(field)}", None, change)]
+    value = change.get("value")
+    account_id = str_at(value, "metadata", "phone_number_id")
+    if not isinstance(value, dict) or account_id is None:
+        return [ignored(PLATFORM, "change has no metadata.phone_number_id", None, change)]
+    events: list[Event]
+    if field == _ECHO_FIELD:
+        events = [_echo(account_id, item) for item in as_list(value.get("message_echoes"))]
+    else:
+        names = _contact_names(value)
+        events = [_message(account_id, item, names) for item in as_list(value.get("messages"))]
+        events += [_status(account_id, item) for item in as_list(value.get("statuses"))]
+    if not events:
+        return [ignored(PLATFORM, "change has no messages, statuses or echoes", account_id, change)]
+    return events
+
+
+def _contact_names(value: dict[str, Any]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for contact in as_list(value.get("contacts")):
+        wa_id = str_at(contact, "wa_id")
+        name = str_at(contact, "profile", "name")
+        if wa_id is not None and name is not None:
+            names[wa_id] = name
+    return names
+
+
+def _content(message: dict[str, Any]) -> _Content | str:
+    """What a message carries, or the reason it is not understood."""
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        return "message has no type"
+    if kind == "text":
+        return _Content(MessageKind.TEXT, text=str_at(message, "text", "body"))
+    if kind in _MEDIA_TYPES:
+        media = message.get(kind)
+        if not isinstance(media, dict):
+            return f"{kind} message has no {kind} object"
+        attachment = Attachment(
+            type=kind,
+            caption=str_at(media, "caption"),
+            mime_type=str_at(media, "mime_type"),
+            media_id=str_at(media, "id"),
+        )
+        return _Content(MessageKind.MEDIA, attachments=(attachment,))
+    if kind == "interactive":
+        sub = str_at(message, "interactive", "type")
+        if sub not in ("button_reply", "list_reply"):
+            return f"unsupported interactive type {describe(sub)}"
+        reply = dig(message, "interactive", sub)
+        return _Content(
+            MessageKind.QUICK_REPLY, text=str_at(reply, "title"), payload=str_at(reply, "id")
+        )
+    if kind == "button":
+        return _Content(
+            MessageKind.QUICK_REPLY,
+            text=str_at(message, "button", "text"),
+            payload=str_at(message, "button", "payload"),
+        )
+    if kind in _SHOWN_AS_UNSUPPORTED:
+        return _Content(MessageKind.UNSUPPORTED)
+    return f"unknown message type {describe(kind)}"
+
+
+def _message(account_id: str, item: Any, names: dict[str, str]) -> Event:
+    if not isinstance(item, dict):
+        return ignored(PLATFORM, "message is not an object", account_id, item)
+    message_id = str_at(item, "id")
+    sender = str_at(item, "from")
+    when = seconds_to_datetime(item.get("timestamp"))
+    if message_id is None or sender is None:
+        return ignored(PLATFORM, "message has no id or from", account_id, item)
+    if when is None:
+        return ignored(PLATFORM, "message has no valid timestamp", account_id, item)
+    if item.get("type") == "reaction":
+        target = str_at(item, "reaction", "message_id")
+        if target is None:
+            return ignored(PLATFORM, "reaction has no message_id", account_id, item)
+        emoji = str_at(item, "reaction", "emoji")  # an empty emoji means removed
+        return Reaction(PLATFORM, account_id, target, sender, when, emoji)
+    content = _content(item)
+    if isinstance(content, str):
+        return ignored(PLATFORM, content, account_id, item)
+    return InboundMessage(
+        platform=PLATFORM,
+        account_id=account_id,
+        message_id=message_id,
+        sender_id=sender,
+        timestamp=when,
+        text=content.text,
+        kind=content.kind,
+        attachments=content.attachments,
+        sender_name=names.get(sender),
+        reply_to=str_at(item, "context", "id"),
+        payload=content.payload,
+    )
+
+
+def _echo(account_id: str, item: Any) -> Event:
+    if not isinstance(item, dict):
+        return ignored(PLATFORM, "message echo is not an object", account_id, item)
+    message_id = str_at(item, "id")
+    recipient = str_at(item, "to")
+    when = seconds_to_datetime(item.get("timestamp"))
+    if message_id is None or recipient is None or when is None:
+        return ignored(PLATFORM, "message echo has no id, to or valid timestamp", account_id, item)
+    content = _content(item)
+    if isinstance(content, str):
+        return ignored(PLATFORM, f"echo: {content}", account_id, item)
+    return Echo(
+        platform=PLATFORM,
+        account_id=account_id,
+        message_id=message_id,
+        recipient_id=recipient,
+        timestamp=when,
+        text=content.text,
+        kind=content.kind,
+        attachments=content.attachments,
+    )
+
+
+def _error_text(error: dict[str, Any]) -> str | None:
+    title = str_at(error, "title") or str_at(error, "message")
+    details = str_at(error, "error_data", "details")
+    if title and details and details != title:
+        return f"{title}: {details}"
+    return title or details
+
+
+def _status(account_id: str, item: Any) -> Event:
+    if not isinstance(item, dict):
+        return ignored(PLATFORM, "status is not an object", account_id, item)
+    message_id = str_at(item, "id")
+    customer = str_at(item, "recipient_id")
+    when = seconds_to_datetime(item.get("timestamp"))
+    if message_id is None or customer is None or when is None:
+        return ignored(
+            PLATFORM, "status has no id, recipient_id or valid timestamp", account_id, item
+        )
+    status = item.get("status")
+    if not isinstance(status, str) or status not in _STATUSES:
+        return ignored(PLATFORM, f"unknown status {describe(status)}", account_id, item)
+    error = next(iter(as_list(item.get("errors"))), None)
+    code = dig(error, "code")
+    return StatusUpdate(
+        platform=PLATFORM,
+        account_id=account_id,
+        customer_id=customer,
+        status=DeliveryStatus(status),
+        timestamp=when,
+        message_ids=(message_id,),
+        error_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        error_message=_error_text(error) if isinstance(error, dict) else None,
+    )

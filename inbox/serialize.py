@@ -1,0 +1,69 @@
+"""Rows as the REST API, the WebSocket and the event bus show them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from inbox.models import Conversation, Message, PlatformAccount
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def message_dict(message: Message, platform: str | None = None) -> dict[str, Any]:
+    """A message as JSON."""
+    return {
+        "id": str(message.id),
+        "conversation_id": str(message.conversation_id),  # type: ignore[attr-defined]
+        "platform_account_id": str(message.platform_account_id),  # type: ignore[attr-defined]
+        "platform": platform,
+        "platform_message_id": message.platform_message_id,
+        "sender_id": message.sender_id,
+        "sender_name": message.sender_name,
+        "content": message.content,
+        "kind": message.kind,
+        "attachments": message.attachments,
+        "is_incoming": message.is_incoming,
+        "is_read": message.is_read,
+        "is_deleted": message.is_deleted,
+        "status": message.status,
+        "error_code": message.error_code,
+        "error_message": message.error_message,
+        "reply_to": message.reply_to,
+        "reaction": message.reaction,
+        "agent": message.agent,
+        "received_at": _iso(message.received_at),
+    }
+
+
+def conversation_dict(conversation: Conversation, platform: str | None = None) -> dict[str, Any]:
+    """A conversation as JSON."""
+    return {
+        "id": str(conversation.id),
+        "platform_account_id": str(conversation.platform_account_id),  # type: ignore[attr-defined]
+        "platform": platform,
+        "participant_id": conversation.participant_id,
+        "participant_name": conversation.participant_name,
+        "last_message_at": _iso(conversation.last_message_at),
+        "last_incoming_at": _iso(conversation.last_incoming_at),
+        "unread_count": conversation.unread_count,
+        "slack_channel": conversation.slack_channel,
+        "slack_thread_ts": conversation.slack_thread_ts,
+    }
+
+
+def account_dict(account: PlatformAccount) -> dict[str, Any]:
+    """A platform account as JSON; the token never appears."""
+    return {
+        "id": str(account.id),
+        "platform": account.platform,
+        "external_id": account.external_id,
+        "name": account.name,
+        "is_active": account.is_active,
+        "slack_channel": account.slack_channel,
+        "token_expires_at": _iso(account.token_expires_at),
+        "last_webhook_at": _iso(account.last_webhook_at),
+        "created_at": _iso(account.created_at),
+    }

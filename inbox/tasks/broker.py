@@ -1,0 +1,69 @@
+"""The taskiq broker: Redis streams (acknowledged, redelivered) with REDIS_URL, else in-memory."""
+
+from __future__ import annotations
+
+import os
+
+from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
+from taskiq_redis import RedisStreamBroker
+
+QUEUE_NAME = "cahts:tasks"
+CONSUMER_GROUP = "cahts-workers"
+
+
+def redelivery_ms() -> int:
+    """How long a task may stay unacknowledged (worker died) before another worker takes it."""
+    return int(float(os.environ.get("TASK_REDELIVERY_SECONDS", "120")) * 1000)
+
+
+def build_broker(redis_url: str | None) -> AsyncBroker:
+    """Redis stream broker when a URL is given, in-memory otherwise."""
+    if not redis_url:
+        return InMemoryBroker()
+    return RedisStreamBroker(
+        url=redis_url,
+        queue_name=QUEUE_NAME,
+        consumer_group_name=CONSUMER_GROUP,
+        consumer_id="0",
+        idle_timeout=redelivery_ms(),
+    )
+
+
+def _redis_url_from_env() -> str | None:
+    from dotenv import load_dotenv
+
+    load_dotenv(override=False)
+    return (os.environ.get("REDIS_URL") or "").strip() or None
+
+
+broker: AsyncBroker = build_broker(_redis_url_from_env())
+
+
+@broker.on_event(TaskiqEvents.WORKER_STARTUP)
+async def _worker_startup(state: TaskiqState) -> None:
+    """A worker process opens the database and the event bus once."""
+    from inbox import db
+    from inbox.bus import create_bus
+    from inbox.schema import ensure_current
+    from inbox.settings import load_settings
+
+    if getattr(state, "settings", None) is not None:
+        return  # in-process: the server already set the state up
+    settings = load_settings()
+    await db.connect(settings)
+    await ensure_current()
+    bus = create_bus(settings.redis_url)
+    await bus.start()
+    state.settings = settings
+    state.bus = bus
+    state.owns_resources = True
+
+
+@broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
+async def _worker_shutdown(state: TaskiqState) -> None:
+    """Release what the worker opened."""
+    from inbox import db
+
+    if getattr(state, "owns_resources", False):
+        await state.bus.close()
+        await db.close()

@@ -1,0 +1,111 @@
+"""Shared fixtures: real PostgreSQL and Redis, the app under test, signed webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient
+from cryptography.fernet import Fernet
+
+from inbox import db, schema
+from inbox.settings import Settings, load_settings
+from web.app import create_app
+
+PG_URL = os.environ.get(
+    "CAHTS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cahts_test"
+)
+REDIS_URL = os.environ.get("CAHTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+APP_SECRET = "test-app-secret"
+VERIFY_TOKEN = "test-verify-token"
+FERNET_KEY = Fernet.generate_key().decode()
+TABLES = (
+    "messages",
+    "conversations",
+    "analytics",
+    "platform_accounts",
+    "users",
+    "workspaces",
+    "webhook_logs",
+)
+
+
+def _admin_url(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    return urlunsplit(parts._replace(scheme="postgresql", path="/postgres")), name
+
+
+async def _recreate_database(url: str) -> None:
+    admin, name = _admin_url(url)
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+def test_env(database_url: str = PG_URL, **extra: str) -> dict[str, str]:
+    """Environment for a cahts process under test."""
+    env = {
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": "j" * 48,
+        "TOKEN_ENCRYPTION_KEYS": FERNET_KEY,
+        "META_APP_SECRET": APP_SECRET,
+        "META_VERIFY_TOKEN": VERIFY_TOKEN,
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str:
+    """A fresh, migrated PostgreSQL test database for the session."""
+    asyncio.run(_recreate_database(PG_URL))
+    asyncio.run(schema.migrate(PG_URL))
+    return PG_URL
+
+
+async def truncate(url: str = PG_URL) -> None:
+    """Empty every table of the test database."""
+    conn = await asyncpg.connect(urlunsplit(urlsplit(url)._replace(scheme="postgresql")))
+    try:
+        await conn.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def settings(pg_database: str) -> Settings:
+    """Settings pointing at the PostgreSQL test database."""
+    return load_settings(test_env(pg_database), read_dotenv=False)
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Settings]:
+    """An empty PostgreSQL database, connected for this test."""
+    await truncate(settings.database_url)
+    await db.connect(settings)
+    yield settings
+    await db.close()
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, aiohttp_client: object
+) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+    """The whole app on an empty PostgreSQL database; models are usable from the test."""
+    await truncate(settings.database_url)
+    yield await aiohttp_client(create_app(settings))  # type: ignore[operator]
+
+
+@pytest.fixture
+def tmp_cwd(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Run a test in an empty working directory."""
+    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
+    yield tmp_path

@@ -1,0 +1,53 @@
+"""Every adapter honours the PlatformAdapter contract, and the fixtures cover every event type."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import pytest
+
+from inbox.platforms.base import PlatformAdapter, adapters, get_adapter, platform_names
+from inbox.platforms.events import Event, Ignored
+from tests.helpers import FIXTURES, load_fixture
+
+PLATFORMS = ("instagram", "messenger", "whatsapp")
+FIXTURE_FILES = sorted(
+    (platform, path.stem)
+    for platform in PLATFORMS
+    for path in Path(FIXTURES, platform).glob("*.json")
+)
+
+
+def test_registry_finds_exactly_the_three_platforms() -> None:
+    assert platform_names() == PLATFORMS
+    assert sorted(adapters()) == list(PLATFORMS)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_adapter_satisfies_protocol(platform: str) -> None:
+    adapter = get_adapter(platform)
+    assert isinstance(adapter, PlatformAdapter)
+    assert adapter.name == platform
+
+
+def test_fixture_set_is_complete() -> None:
+    assert len(FIXTURE_FILES) == 36
+
+
+@pytest.mark.parametrize(("platform", "name"), FIXTURE_FILES)
+def test_every_fixture_parses(platform: str, name: str) -> None:
+    adapter = get_adapter(platform)
+    assert adapter is not None
+    events = adapter.parse(load_fixture(platform, name))
+    assert events
+    assert all(event.platform == platform for event in events)
+
+
+def test_every_event_type_is_produced_by_some_fixture() -> None:
+    produced: set[type] = set()
+    for platform, name in FIXTURE_FILES:
+        adapter = get_adapter(platform)
+        assert adapter is not None
+        produced.update(type(event) for event in adapter.parse(load_fixture(platform, name)))
+    assert set(typing.get_args(Event)) - {Ignored} <= produced

@@ -1,0 +1,261 @@
+"""Ingest on real PostgreSQL: exactly-once storage, true instants, statuses that never go back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from inbox.bus import InProcessBus
+from inbox.models import Conversation, Message, PlatformAccount, WebhookLog
+from inbox.platforms.events import PayloadError
+from inbox.services.ingest import UnknownPlatformError, ingest
+from inbox.settings import Settings
+from tests.factories import FIXTURE_ACCOUNTS, connect_fixture_accounts
+from tests.helpers import load_fixture
+
+MESSENGER_ECHO_MID = "m_ZyX9wVu8TsR7qPo6NmL5kJ4iH3gF2eD1"
+WA_SENT_ID = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA"
+
+
+@pytest.fixture
+async def accounts(database: Settings) -> dict[str, PlatformAccount]:
+    """The three fixture accounts, connected in one workspace."""
+    _, connected = await connect_fixture_accounts(database.token_encryption_keys[0])
+    return connected
+
+
+async def _outgoing(account: PlatformAccount, mid: str, participant: str, at: datetime) -> Message:
+    """An outgoing message as the send path stores it (status sent)."""
+    conversation, _ = await Conversation.get_or_create(
+        platform_account=account,
+        participant_id=participant,
+        defaults={"workspace_id": account.workspace_id},  # type: ignore[attr-defined]
+    )
+    return await Message.create(
+        workspace_id=account.workspace_id,  # type: ignore[attr-defined]
+        platform_account=account,
+        conversation=conversation,
+        platform_message_id=mid,
+        content="Sure, it ships tomorrow.",
+        is_incoming=False,
+        is_read=True,
+        status="sent",
+        received_at=at,
+    )
+
+
+async def test_messenger_text_is_stored_once_with_the_true_instant(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    body = load_fixture("messenger", "text")
+    first = await ingest("messenger", body)
+    again = await ingest("messenger", body)
+    assert (first.stored, first.duplicates) == (1, 0)
+    assert (again.stored, again.duplicates) == (0, 1)
+    message = await Message.get()
+    assert message.content == "Is the blue model still available?"
+    assert message.is_incoming is True
+    assert message.received_at == datetime(2026, 7, 29, 8, 0, 4, 523000, tzinfo=UTC)
+    conversation = await Conversation.get()
+    assert conversation.participant_id == "7349205816634201"
+    assert conversation.unread_count == 1
+    assert conversation.last_message_at == message.received_at
+    assert await WebhookLog.filter(processed=True).count() == 2
+
+
+async def test_whatsapp_timestamp_is_string_seconds_and_name_from_contacts(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    await ingest("whatsapp", load_fixture("whatsapp", "text"))
+    message = await Message.get()
+    assert message.received_at == datetime(2026, 7, 29, 8, 0, 4, tzinfo=UTC)
+    assert message.sender_name == "Sheena Nelson"
+    conversation = await Conversation.get()
+    assert conversation.participant_name == "Sheena Nelson"
+    assert conversation.platform_account_id == accounts["whatsapp"].id  # type: ignore[attr-defined]
+
+
+async def test_echo_is_stored_as_outgoing_and_not_counted_unread(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    await ingest("messenger", load_fixture("messenger", "echo"))
+    message = await Message.get()
+    assert message.is_incoming is False
+    assert message.status == "sent"
+    assert message.sender_name == "Shop"
+    conversation = await Conversation.get()
+    assert conversation.participant_id == "7349205816634201"
+    assert conversation.unread_count == 0
+
+
+async def test_echo_of_our_own_send_does_not_double(accounts: dict[str, PlatformAccount]) -> None:
+    sent_at = datetime(2026, 7, 29, 8, 8, 19, 880000, tzinfo=UTC)
+    await _outgoing(accounts["messenger"], MESSENGER_ECHO_MID, "7349205816634201", sent_at)
+    result = await ingest("messenger", load_fixture("messenger", "echo"))
+    assert (result.stored, result.duplicates) == (0, 1)
+    assert await Message.all().count() == 1
+
+
+async def test_whatsapp_status_moves_forward_and_never_back(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    at = datetime(2026, 7, 29, 8, 8, 19, tzinfo=UTC)
+    message = await _outgoing(accounts["whatsapp"], WA_SENT_ID, "16505551234", at)
+    for name, expected in [
+        ("status_sent", "sent"),
+        ("status_read", "read"),
+        ("status_delivered", "read"),  # late delivered after read: read stays
+        ("status_sent", "read"),
+    ]:
+        await ingest("whatsapp", load_fixture("whatsapp", name))
+        await message.refresh_from_db()
+        assert message.status == expected, name
+
+
+async def test_whatsapp_failed_status_keeps_the_error(accounts: dict[str, PlatformAccount]) -> None:
+    mid = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI0QUQ2MjA4NEYyRkExNjMyREUA"
+    message = await _outgoing(accounts["whatsapp"], mid, "16505551234", datetime.now(UTC))
+    result = await ingest("whatsapp", load_fixture("whatsapp", "status_failed"))
+    await message.refresh_from_db()
+    assert message.status == "failed"
+    assert message.error_code == 131047
+    assert "24 hours" in (message.error_message or "") or "Re-engagement" in (
+        message.error_message or ""
+    )
+    assert result.events[0]["type"] == "message_status"
+
+
+async def test_messenger_read_watermark_marks_only_older_outgoing(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    account = accounts["messenger"]
+    older = await _outgoing(
+        account, "m_old", "7349205816634201", datetime(2026, 7, 29, 8, 0, tzinfo=UTC)
+    )
+    newer = await _outgoing(
+        account, "m_new", "7349205816634201", datetime(2026, 7, 29, 9, 0, tzinfo=UTC)
+    )
+    await ingest("messenger", load_fixture("messenger", "read"))
+    await older.refresh_from_db()
+    await newer.refresh_from_db()
+    assert (older.status, newer.status) == ("read", "sent")
+
+
+async def test_messenger_delivery_by_mid(accounts: dict[str, PlatformAccount]) -> None:
+    sent = await _outgoing(
+        accounts["messenger"], MESSENGER_ECHO_MID, "7349205816634201", datetime.now(UTC)
+    )
+    await ingest("messenger", load_fixture("messenger", "delivery"))
+    await sent.refresh_from_db()
+    assert sent.status == "delivered"
+
+
+async def test_reaction_then_unreaction(accounts: dict[str, PlatformAccount]) -> None:
+    await ingest("messenger", load_fixture("messenger", "echo"))
+    await ingest("messenger", load_fixture("messenger", "reaction"))
+    assert (await Message.get()).reaction == "❤️"
+    await ingest("messenger", load_fixture("messenger", "unreaction"))
+    assert (await Message.get()).reaction is None
+
+
+async def test_deleted_message_keeps_the_row_but_not_the_words(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    await ingest("instagram", load_fixture("instagram", "text"))
+    await ingest("instagram", load_fixture("instagram", "deleted"))
+    message = await Message.get()
+    assert message.is_deleted is True
+    assert message.content == ""
+
+
+async def test_unconnected_account_is_skipped_and_the_rest_of_the_batch_stored(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    body = load_fixture("messenger", "text")
+    stranger = {**body["entry"][0], "id": "999999999"}
+    stranger["messaging"] = [
+        {**stranger["messaging"][0], "message": {"mid": "m_stranger", "text": "hi"}}
+    ]
+    body["entry"] = [stranger, *body["entry"]]
+    result = await ingest("messenger", body)
+    assert result.stored == 1
+    assert result.skipped == ["account 999999999 is not connected"]
+    assert await Message.filter(platform_message_id="m_stranger").count() == 0
+    log = await WebhookLog.get()
+    assert log.processed is True
+    assert "999999999" in (log.error or "")
+
+
+async def test_inactive_account_is_not_routed(accounts: dict[str, PlatformAccount]) -> None:
+    await PlatformAccount.filter(platform="messenger").update(is_active=False)
+    result = await ingest("messenger", load_fixture("messenger", "text"))
+    assert result.stored == 0
+    assert await Message.all().count() == 0
+
+
+async def test_new_message_event_carries_fresh_conversation_after_commit(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    bus = InProcessBus()
+    with bus.subscribe() as subscription:
+        await ingest("whatsapp", load_fixture("whatsapp", "text"), bus)
+        await ingest("whatsapp", load_fixture("whatsapp", "text"), bus)
+        event = subscription.queue.get_nowait()
+        assert subscription.queue.empty(), "a retried webhook must not publish again"
+    assert event["type"] == "new_message"
+    assert event["workspace_id"] == str(accounts["whatsapp"].workspace_id)  # type: ignore[attr-defined]
+    assert event["message"]["content"] == "Does it come in another color?"
+    assert event["conversation"]["unread_count"] == 1
+    stored = await Message.get()
+    assert event["message"]["id"] == str(stored.id)
+
+
+async def test_every_fixture_ingests_without_error(accounts: dict[str, PlatformAccount]) -> None:
+    from tests.helpers import FIXTURES
+
+    for path in sorted(FIXTURES.glob("*/*.json")):
+        await ingest(path.parent.name, load_fixture(path.parent.name, path.stem))
+    assert await Message.all().count() > 10
+    assert await WebhookLog.all().count() == len(list(FIXTURES.glob("*/*.json")))
+
+
+async def test_nul_characters_and_oversized_ids_do_not_break_the_batch(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    body = load_fixture("messenger", "text")
+    item = body["entry"][0]["messaging"][0]
+    body["entry"][0]["messaging"] = [
+        {**item, "message": {"mid": "m_nul", "text": "a\x00b"}},
+        {**item, "message": {"mid": "m_" + "x" * 300, "text": "too long id"}},
+    ]
+    result = await ingest("messenger", body)
+    assert result.stored == 1
+    assert (await Message.get()).content == "ab"
+    assert any("longer than 255" in reason for reason in result.skipped)
+
+
+async def test_wrong_shape_and_unknown_platform_store_nothing(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    with pytest.raises(PayloadError):
+        await ingest("messenger", {"object": "instagram", "entry": []})
+    with pytest.raises(PayloadError):
+        await ingest("whatsapp", ["not", "an", "object"])
+    with pytest.raises(UnknownPlatformError):
+        await ingest("telegram", {"object": "page", "entry": []})
+    assert await WebhookLog.all().count() == 0
+
+
+async def test_conversations_are_per_account(accounts: dict[str, PlatformAccount]) -> None:
+    await ingest("messenger", load_fixture("messenger", "text"))
+    await ingest("messenger", load_fixture("messenger", "image"))
+    conversations = await Conversation.all()
+    messages = await Message.all().order_by("received_at")
+    assert len(messages) == 2
+    assert {c.platform_account_id for c in conversations} == {  # type: ignore[attr-defined]
+        accounts["messenger"].id
+    }
+    assert uuid.UUID(str(messages[0].conversation_id)) in {c.id for c in conversations}  # type: ignore[attr-defined]
+    assert FIXTURE_ACCOUNTS["messenger"] == accounts["messenger"].external_id

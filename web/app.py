@@ -1,0 +1,91 @@
+"""The composition root: one aiohttp application with bridge, bot and web mounted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiohttp import web
+
+from bridge import webhooks
+from inbox import db, schema
+from inbox.appkeys import BUS, SETTINGS
+from inbox.bus import create_bus
+from inbox.settings import Settings
+from web import health
+from web.errors import error_middleware
+
+log = logging.getLogger(__name__)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    """Open the database; SQLite migrates itself, PostgreSQL must already be current."""
+    settings = app[SETTINGS]
+    if settings.is_sqlite:
+        applied = await schema.migrate(settings.database_url)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+    await db.connect(settings)
+    try:
+        await schema.ensure_current()
+        yield
+    finally:
+        await db.close()
+
+
+async def _bus(app: web.Application) -> AsyncIterator[None]:
+    """Start the event bus."""
+    bus = create_bus(app[SETTINGS].redis_url)
+    app[BUS] = bus
+    await bus.start()
+    yield
+    await bus.close()
+
+
+async def _tasks(app: web.Application) -> AsyncIterator[None]:
+    """Start the taskiq broker as a client; embedded mode also runs tasks and schedules here."""
+    from inbox.tasks import TASK_MODULES
+    from inbox.tasks.broker import broker
+    from inbox.tasks.scheduler import scheduler
+
+    for module in TASK_MODULES:
+        __import__(module)
+    settings = app[SETTINGS]
+    broker.state.settings = settings
+    broker.state.bus = app[BUS]
+    await broker.startup()
+    loop_task: asyncio.Task[None] | None = None
+    if settings.redis_url is None:
+        loop_task = asyncio.create_task(_run_schedule(scheduler), name="embedded-scheduler")
+    yield
+    if loop_task is not None:
+        loop_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop_task
+    await broker.shutdown()
+
+
+async def _run_schedule(scheduler: object) -> None:
+    """The in-process scheduler of the embedded mode."""
+    from taskiq.cli.scheduler.run import SchedulerLoop
+
+    for source in scheduler.sources:  # type: ignore[attr-defined]
+        await source.startup()
+    await SchedulerLoop(scheduler).run(  # type: ignore[arg-type]
+        update_interval=timedelta(seconds=60),
+        loop_interval=timedelta(seconds=1),
+        skip_first_run=True,
+    )
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the application for these settings."""
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_database, _bus, _tasks])
+    health.setup(app)
+    webhooks.setup(app)
+    return app

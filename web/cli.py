@@ -1,0 +1,61 @@
+"""The `cahts` console script: core subcommands plus `serve`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from inbox.cli import accounts, ops, users
+from inbox.cli.common import CommandError, fail
+from inbox.schema import SchemaBehindError
+from inbox.settings import ConfigError, Settings, load_settings
+from web.app import create_app
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    host = args.host or settings.host
+    port = args.port or settings.port
+    try:
+        web.run_app(create_app(settings), host=host, port=port, access_log=None, print=print)
+    except SchemaBehindError as exc:
+        raise CommandError(str(exc)) from exc
+    except OSError as exc:
+        raise CommandError(f"cannot start on {host}:{port}: {exc}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="cahts", description="Your social inbox (Instagram, Messenger, WhatsApp) in Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="run the server (webhooks, API, dashboard, Slack)")
+    serve.add_argument("--host", help="listen address (default HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default PORT or 8000)")
+    serve.set_defaults(handler=_serve)
+    ops.register(commands)
+    users.register(commands)
+    accounts.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `cahts` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings: Settings | None = None
+    if getattr(args, "needs_settings", True):
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            fail(f"configuration: {exc}", status=2)
+    try:
+        args.handler(args, settings)
+    except CommandError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)
