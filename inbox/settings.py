@@ -93,7 +93,7 @@ def _url(env: Mapping[str, str], name: str, default: str | None, schemes: tuple[
 
 def _port(env: Mapping[str, str]) -> int:
     raw = _clean(env, "PORT") or "8000"
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 65536:
         raise ConfigError(f"PORT must be a number between 1 and 65535, not {raw!r}")
     return int(raw)
 
@@ -199,7 +199,7 @@ def load_settings(
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-…)")
 
     max_body = _clean(env, "MAX_BODY_BYTES") or str(4 * 1024 * 1024)
-    if not max_body.isdigit() or int(max_body) < 1024:
+    if not (max_body.isascii() and max_body.isdigit()) or int(max_body) < 1024:
         raise ConfigError("MAX_BODY_BYTES must be a number of bytes ≥ 1024")
 
     return Settings(

@@ -16,9 +16,7 @@ from inbox import db, schema
 from inbox.settings import Settings, load_settings
 from web.app import create_app
 
-PG_URL = os.environ.get(
-    "CAHTS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cahts_test"
-)
+PG_URL = os.environ.get("CAHTS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cahts_test")
 REDIS_URL = os.environ.get("CAHTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
@@ -50,7 +48,7 @@ async def _recreate_database(url: str) -> None:
         await conn.close()
 
 
-def test_env(database_url: str = PG_URL, **extra: str) -> dict[str, str]:
+def cahts_env(database_url: str = PG_URL, **extra: str) -> dict[str, str]:
     """Environment for a cahts process under test."""
     env = {
         "DATABASE_URL": database_url,
@@ -83,7 +81,7 @@ async def truncate(url: str = PG_URL) -> None:
 @pytest.fixture
 def settings(pg_database: str) -> Settings:
     """Settings pointing at the PostgreSQL test database."""
-    return load_settings(test_env(pg_database), read_dotenv=False)
+    return load_settings(cahts_env(pg_database), read_dotenv=False)
 
 
 @pytest.fixture
@@ -96,9 +94,7 @@ async def database(settings: Settings) -> AsyncIterator[Settings]:
 
 
 @pytest.fixture
-async def client(
-    settings: Settings, aiohttp_client: object
-) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+async def client(settings: Settings, aiohttp_client: object) -> AsyncIterator[TestClient]:
     """The whole app on an empty PostgreSQL database; models are usable from the test."""
     await truncate(settings.database_url)
     yield await aiohttp_client(create_app(settings))  # type: ignore[operator]

@@ -1,0 +1,512 @@
+"""Webhook ingest throughput: cahts over PostgreSQL against two bare aiohttp baselines.
+
+Targets, each a separate server process on 127.0.0.1, measured one after the other:
+
+  A  bare aiohttp: verify the signature, parse the JSON, answer 200
+  B  bare aiohttp: verify, parse, one asyncpg INSERT per request (pool)
+  cahts  `cahts serve` on a fresh PostgreSQL database
+
+The load generator runs in this process (its own event loop) and prints messages/s and
+p50/p99 latency per target, then the throughput ratios cahts/A and cahts/B. After the cahts
+run it checks that the `messages` table holds one row per 200 answer.
+
+    .venv/bin/python bench/ingest.py --requests 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+from _common import (
+    LoadResult,
+    Processes,
+    ServerDiedError,
+    free_port,
+    machine_line,
+    run_load,
+    tail,
+    wait_healthy,
+)
+from aiohttp import web
+from cryptography.fernet import Fernet
+
+from inbox.platforms.signature import SIGNATURE_HEADER, sign, verify
+
+PAGE_ID = "104578291736452"
+CUSTOMER_BASE = 7349205816600000
+PG_HOST = "127.0.0.1"
+PG_PORT = 5432
+PG_USER = "postgres"
+BASELINE_TABLE = "bench_baseline"
+WEBHOOK_PATH = "/api/webhooks/messenger"
+TEXTS = (
+    "Is the blue model still available?",
+    "Do you ship to Lisbon?",
+    "What time do you open on Saturday?",
+    "Can I pay on delivery?",
+    "Thanks! 🙏",
+)
+# Variables cahts reads that must not leak in from the caller's shell or a .env file.
+NEUTRALISED_ENV = (
+    "REDIS_URL",
+    "HOST",
+    "PORT",
+    "PUBLIC_URL",
+    "META_APP_ID",
+    "META_VERIFY_TOKEN",
+    "META_GRAPH_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "SLACK_CHANNEL",
+    "MAX_BODY_BYTES",
+)
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def _json_error(status: int, code: str) -> web.Response:
+    """A small JSON error like the ones cahts sends."""
+    return web.json_response({"ok": False, "error": code}, status=status)
+
+
+def baseline_app(kind: str, secret: str, dsn: str, pool_size: int) -> web.Application:
+    """Baseline A (`verify`) or B (`insert`) as an aiohttp application."""
+    app = web.Application()
+    pool_key = web.AppKey("pool", asyncpg.Pool)
+
+    async def healthz(request: web.Request) -> web.Response:
+        """Liveness for the bench's start-up wait."""
+        return web.json_response({"ok": True})
+
+    async def receive(request: web.Request) -> web.Response:
+        """Verify the signature, parse the JSON and (for B) INSERT one row."""
+        body = await request.read()
+        if not verify(body, request.headers.get(SIGNATURE_HEADER), secret):
+            return _json_error(403, "bad_signature")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _json_error(400, "malformed_json")
+        if kind == "insert":
+            try:
+                mid = payload["entry"][0]["messaging"][0]["message"]["mid"]
+            except (KeyError, IndexError, TypeError):
+                return _json_error(400, "unexpected_shape")
+            try:
+                await request.app[pool_key].execute(
+                    f"INSERT INTO {BASELINE_TABLE} (mid, body) VALUES ($1, $2)",  # noqa: S608
+                    mid,
+                    body.decode(),
+                )
+            except (asyncpg.PostgresError, OSError) as exc:
+                return _json_error(503, type(exc).__name__)
+        return web.json_response({"ok": True, "stored": 1, "duplicates": 0})
+
+    async def database(app: web.Application) -> Any:
+        """Open the pool and create the table (baseline B only)."""
+        pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size)
+        async with pool.acquire() as conn:
+            await conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {BASELINE_TABLE} "
+                "(id bigserial PRIMARY KEY, mid text UNIQUE, body jsonb)"
+            )
+        app[pool_key] = pool
+        yield
+        await pool.close()
+
+    if kind == "insert":
+        app.cleanup_ctx.append(database)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post(WEBHOOK_PATH, receive)
+    return app
+
+
+def serve_baseline(kind: str, port: int, dsn: str, pool_size: int) -> None:
+    """Run a baseline server until SIGTERM/SIGINT (the --serve-baseline subcommand)."""
+    secret = os.environ.get("META_APP_SECRET", "")
+    if not secret:
+        sys.exit("META_APP_SECRET must be set for --serve-baseline")
+    app = baseline_app(kind, secret, dsn, pool_size)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def build_requests(
+    tag: str, count: int, secret: str, customers: int
+) -> list[tuple[bytes, dict[str, str]]]:
+    """count signed Messenger text webhooks with unique mids over `customers` senders."""
+    now_ms = int(time.time() * 1000)
+    out: list[tuple[bytes, dict[str, str]]] = []
+    for i in range(count):
+        body = {
+            "object": "page",
+            "entry": [
+                {
+                    "id": PAGE_ID,
+                    "time": now_ms + i,
+                    "messaging": [
+                        {
+                            "sender": {"id": str(CUSTOMER_BASE + i % customers)},
+                            "recipient": {"id": PAGE_ID},
+                            "timestamp": now_ms + i,
+                            "message": {
+                                "mid": f"m_bench_{tag}_{i:07d}_{secrets.token_hex(6)}",
+                                "text": TEXTS[i % len(TEXTS)],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(raw, secret)}
+        out.append((raw, headers))
+    return out
+
+
+# --------------------------------------------------------------------------- database
+
+
+def dsn_for(database: str) -> str:
+    """The PostgreSQL URL of one database on the bench server."""
+    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+
+
+async def recreate_database(name: str) -> dict[str, str]:
+    """Drop and create the bench database; return a few server settings worth printing."""
+    conn = await asyncpg.connect(dsn_for("postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        info = {
+            "version": (await conn.fetchval("SHOW server_version")).split()[0],
+            "synchronous_commit": await conn.fetchval("SHOW synchronous_commit"),
+            "fsync": await conn.fetchval("SHOW fsync"),
+        }
+    finally:
+        await conn.close()
+    return info
+
+
+async def count_rows(database: str, table: str) -> int:
+    """SELECT count(*) from one table of the bench database."""
+    conn = await asyncpg.connect(dsn_for(database))
+    try:
+        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608
+    finally:
+        await conn.close()
+
+
+async def checkpoint(database: str) -> None:
+    """Flush PostgreSQL's dirty buffers so one target's writes do not bill the next."""
+    conn = await asyncpg.connect(dsn_for(database))
+    try:
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+@dataclass(slots=True)
+class Target:
+    """One server under test and how to start it."""
+
+    key: str
+    label: str
+    cmd: list[str]
+    env: dict[str, str]
+    uses_db: bool
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A target's warm-up and measured runs."""
+
+    target: Target
+    warmup: LoadResult
+    measured: LoadResult
+
+
+def cahts_env(base: dict[str, str], database: str, secret: str) -> dict[str, str]:
+    """The environment `cahts` runs with: this bench's database and fresh secrets."""
+    env = dict(base)
+    for name in NEUTRALISED_ENV:
+        env[name] = ""
+    env.update(
+        DATABASE_URL=dsn_for(database),
+        JWT_SECRET=secrets.token_urlsafe(48),
+        TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        META_APP_SECRET=secret,
+    )
+    return env
+
+
+def run_cli(cahts: Path, args: list[str], env: dict[str, str]) -> str:
+    """Run one `cahts` subcommand to completion; raise with its output when it fails."""
+    done = subprocess.run(
+        [str(cahts), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    output = (done.stdout + done.stderr).strip()
+    if done.returncode != 0:
+        raise RuntimeError(f"`cahts {' '.join(args[:2])}` failed ({done.returncode}):\n{output}")
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+async def drive(
+    base_url: str,
+    proc: subprocess.Popen[bytes],
+    make: Callable[[str, int], list[tuple[bytes, dict[str, str]]]],
+    args: argparse.Namespace,
+    key: str,
+) -> tuple[LoadResult, LoadResult]:
+    """Wait for the server, warm it up, then measure it."""
+    await wait_healthy(base_url + "/healthz", proc, wait_s=args.start_timeout)
+    url = base_url + WEBHOOK_PATH
+    warm = make(f"{key}w", args.warmup)
+    measured = make(key, args.requests)
+    warmup = await run_load(url, warm, args.concurrency, args.max_seconds)
+    result = await run_load(url, measured, args.concurrency, args.max_seconds)
+    return warmup, result
+
+
+def measure(
+    target: Target,
+    procs: Processes,
+    logdir: Path,
+    args: argparse.Namespace,
+    make: Callable[[str, int], list[tuple[bytes, dict[str, str]]]],
+) -> Outcome:
+    """Start one target, drive it, stop it."""
+    if target.uses_db:
+        try:
+            asyncio.run(checkpoint(args.database))
+        except (asyncpg.PostgresError, OSError) as exc:
+            print(f"  (checkpoint skipped: {exc})")
+    port = free_port()
+    log_path = logdir / f"{target.key}.log"
+    cmd = [*target.cmd, "--port", str(port)]
+    proc = procs.spawn(target.key, cmd, target.env, log_path)
+    print(f"running {target.label} on 127.0.0.1:{port} (pid {proc.pid}) …", flush=True)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        warmup, result = asyncio.run(drive(base_url, proc, make, args, target.key))
+    except (ServerDiedError, TimeoutError) as exc:
+        procs.stop(proc)
+        raise RuntimeError(f"{target.label}: {exc}\n--- {log_path}\n{tail(log_path)}") from exc
+    status = procs.stop(proc)
+    note = " (stopped at --max-seconds)" if result.timed_out else ""
+    print(
+        f"  done: {result.ok}/{result.sent} ok in {result.elapsed:.2f}s{note}; "
+        f"server exit status {status}",
+        flush=True,
+    )
+    if result.error_count or warmup.error_count:
+        print(f"  server log: {log_path}\n{tail(log_path, 15)}", flush=True)
+    return Outcome(target, warmup, result)
+
+
+def fmt_ms(value: float) -> str:
+    """Milliseconds for the table, or n/a."""
+    return "n/a" if math.isnan(value) else f"{value:.2f}"
+
+
+def ratio_line(label: str, num: float, den: float, goal: float) -> str:
+    """One labelled throughput ratio with its target."""
+    value = "n/a" if den <= 0 else f"{num / den:.2f}x"
+    return f"{label} = {value} (target >= {goal:.1f}x)"
+
+
+def report(outcomes: list[Outcome]) -> None:
+    """Print the results table and the two ratios."""
+    print()
+    header = (
+        f"{'target':32} {'requests':>8} {'errors':>6} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for o in outcomes:
+        r = o.measured
+        print(
+            f"{o.target.label:32} {r.sent:>8} {r.error_count:>6} {r.rate:>9.1f} "
+            f"{fmt_ms(r.latency_ms(50)):>8} {fmt_ms(r.latency_ms(99)):>8}"
+        )
+    for o in outcomes:
+        for phase, r in (("warm-up", o.warmup), ("measured", o.measured)):
+            if r.error_count:
+                kinds = ", ".join(f"{k} x{n}" for k, n in r.errors.most_common())
+                print(f"errors, {o.target.label} {phase}: {kinds}")
+                for sample in r.error_samples:
+                    print(f"    e.g. {sample}")
+    rates = {o.target.key: o.measured.rate for o in outcomes}
+    print()
+    if "cahts" in rates and "A" in rates:
+        print(ratio_line("cahts / bare verify+parse  ", rates["cahts"], rates["A"], 0.6))
+    if "cahts" in rates and "B" in rates:
+        print(ratio_line("cahts / bare asyncpg INSERT", rates["cahts"], rates["B"], 2.0))
+
+
+def check_durability(outcomes: list[Outcome], database: str) -> bool:
+    """Rows in the tables written equal the 200 answers (warm-up included); print the checks."""
+    ok = True
+    for o in outcomes:
+        if o.target.key not in ("cahts", "B"):
+            continue
+        table = "messages" if o.target.key == "cahts" else BASELINE_TABLE
+        answered = o.warmup.ok + o.measured.ok
+        stored = o.warmup.stored + o.measured.stored
+        rows = asyncio.run(count_rows(database, table))
+        good = rows == answered
+        verdict = "OK" if good else "MISMATCH"
+        print(
+            f"check: {o.target.label}: {table} rows = {rows}, 200 responses = {answered} "
+            f"(incl. {o.warmup.ok} warm-up), reported stored = {stored} -> {verdict}"
+        )
+        if o.target.key == "cahts":
+            ok = good
+    return ok
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        description="Benchmark cahts webhook ingest over PostgreSQL against bare aiohttp "
+        "baselines (A: verify+parse, B: verify+parse+asyncpg INSERT).",
+    )
+    parser.add_argument("--requests", type=int, default=3000, help="measured requests per target")
+    parser.add_argument("--warmup", type=int, default=100, help="warm-up requests per target")
+    parser.add_argument("--concurrency", type=int, default=32, help="client connections")
+    parser.add_argument(
+        "--max-seconds", type=float, default=60.0, help="time bound per target (and per warm-up)"
+    )
+    parser.add_argument("--customers", type=int, default=50, help="distinct sender ids")
+    parser.add_argument("--database", default="cahts_bench", help="bench database (recreated)")
+    parser.add_argument(
+        "--pool-size", type=int, default=10, help="baseline B asyncpg pool size (asyncpg default)"
+    )
+    parser.add_argument(
+        "--start-timeout", type=float, default=60.0, help="seconds to wait for /healthz"
+    )
+    parser.add_argument(
+        "--serve-baseline",
+        choices=("verify", "insert"),
+        help="internal: run baseline A (verify) or B (insert) as a server and exit",
+    )
+    parser.add_argument("--port", type=int, help="internal: port for --serve-baseline")
+    parser.add_argument("--dsn", help="internal: PostgreSQL URL for --serve-baseline insert")
+    args = parser.parse_args(argv)
+    if args.serve_baseline and args.port is None:
+        parser.error("--serve-baseline needs --port")
+    for name in ("requests", "concurrency", "customers", "pool_size"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.warmup < 0 or args.max_seconds <= 0:
+        parser.error("--warmup must be >= 0 and --max-seconds > 0")
+    return args
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    """Turn SIGTERM into KeyboardInterrupt so subprocesses get cleaned up."""
+    raise KeyboardInterrupt
+
+
+def bench(args: argparse.Namespace) -> int:
+    """Set up, measure A, B and cahts, report; return the exit status."""
+    cahts = Path(sys.executable).parent / "cahts"
+    if not cahts.exists():
+        print(f"error: {cahts} not found (is cahts installed in this venv?)", file=sys.stderr)
+        return 2
+    secret = secrets.token_hex(32)
+    script = str(Path(__file__).resolve())
+    print("cahts webhook ingest benchmark")
+    print(f"machine: {machine_line()}")
+    pg = asyncio.run(recreate_database(args.database))
+    print(
+        f"postgres: {PG_HOST}:{PG_PORT}/{args.database} (recreated), server {pg['version']}, "
+        f"synchronous_commit={pg['synchronous_commit']}, fsync={pg['fsync']}"
+    )
+    print(
+        f"load: {args.requests} requests per target after {args.warmup} warm-up, "
+        f"concurrency {args.concurrency}, max {args.max_seconds:g}s per target, "
+        f"{args.customers} customers, unique mids; generator, servers and PostgreSQL share "
+        "this machine"
+    )
+
+    env = cahts_env(dict(os.environ), args.database, secret)
+    print(f"setup: cahts migrate: {run_cli(cahts, ['migrate'], env)}")
+    account = [
+        "account", "add", "--platform", "messenger", "--external-id", PAGE_ID,
+        "--name", "Bench", "--token", "x",
+    ]  # fmt: skip
+    print(f"setup: cahts account add: {run_cli(cahts, account, env)}")
+
+    dsn = dsn_for(args.database)
+    base = [sys.executable, script, "--pool-size", str(args.pool_size), "--dsn", dsn]
+    targets = [
+        Target("A", "A bare verify+parse", [*base, "--serve-baseline", "verify"], env, False),
+        Target("B", "B bare asyncpg INSERT", [*base, "--serve-baseline", "insert"], env, True),
+        Target("cahts", "cahts (PostgreSQL)", [str(cahts), "serve"], env, True),
+    ]
+
+    def make(tag: str, count: int) -> list[tuple[bytes, dict[str, str]]]:
+        """Signed requests for one run."""
+        return build_requests(tag, count, secret, args.customers)
+
+    outcomes: list[Outcome] = []
+    with Processes() as procs, tempfile.TemporaryDirectory(prefix="cahts-bench-") as tmp:
+        for target in targets:
+            outcomes.append(measure(target, procs, Path(tmp), args, make))
+    report(outcomes)
+    print()
+    durable = check_durability(outcomes, args.database)
+    if any(o.measured.ok == 0 for o in outcomes):
+        print("FAIL: a target answered no request with 200")
+        return 1
+    if not durable:
+        print("FAIL: messages rows differ from 200 responses")
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the benchmark, or one baseline server with --serve-baseline."""
+    args = parse_args(argv)
+    if args.serve_baseline:
+        serve_baseline(args.serve_baseline, args.port, args.dsn or "", args.pool_size)
+        return
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        status = bench(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted; servers stopped", file=sys.stderr)
+        status = 130
+    except (RuntimeError, OSError, asyncpg.PostgresError, aiohttp.ClientError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        status = 1
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""The `cahts` console script, run as a user runs it: real processes, real databases."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import asyncpg
+import pytest
+
+from tests.conftest import APP_SECRET, PG_URL, _recreate_database, cahts_env
+from tests.helpers import fixture_bytes, sign_meta
+
+CAHTS = str(Path(sys.executable).parent / "cahts")
+SUBCOMMANDS = [
+    ["serve"],
+    ["migrate"],
+    ["worker"],
+    ["scheduler"],
+    ["genkey"],
+    ["createuser"],
+    ["account"],
+    ["account", "add"],
+    ["account", "list"],
+    ["account", "remove"],
+]
+
+
+def run(
+    args: list[str], env: dict[str, str], cwd: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run cahts with exactly this environment (plus PATH and HOME)."""
+    full = {"PATH": os.environ["PATH"], "HOME": str(cwd), **env}
+    return subprocess.run(
+        [CAHTS, *args], env=full, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """`cahts serve` in the background until /healthz answers; yields the base URL."""
+    port = free_port()
+    full = {"PATH": os.environ["PATH"], "HOME": str(cwd), **env, "PORT": str(port)}
+    proc = subprocess.Popen(
+        [CAHTS, "serve"], env=full, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                output = proc.stdout.read().decode() if proc.stdout else ""
+                raise AssertionError(f"cahts serve exited {proc.returncode}:\n{output}")
+            try:
+                with urlopen(f"{base}/healthz", timeout=1) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def post_webhook(base: str, platform: str, body: bytes) -> int:
+    """POST a signed webhook; returns the HTTP status."""
+    request = Request(  # noqa: S310
+        f"{base}/api/webhooks/{platform}", data=body, headers=sign_meta(body, APP_SECRET)
+    )
+    try:
+        with urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+    except HTTPError as exc:
+        return exc.code
+
+
+@pytest.fixture
+def fresh_pg() -> str:
+    """An empty, unmigrated PostgreSQL database."""
+    import asyncio
+
+    url = PG_URL.rsplit("/", 1)[0] + "/cahts_test_cli"
+    asyncio.run(_recreate_database(url))
+    return url
+
+
+async def _count(url: str, table: str) -> int:
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("words", SUBCOMMANDS, ids=" ".join)
+def test_every_subcommand_has_help(words: list[str], tmp_path: Path) -> None:
+    result = run([*words, "--help"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "usage: cahts" in result.stdout
+
+
+def test_unknown_subcommand_is_a_usage_error(tmp_path: Path) -> None:
+    result = run(["frobnicate"], {}, tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_embedded_sqlite_end_to_end_one_row_however_often_sent(tmp_path: Path) -> None:
+    env = {"META_APP_SECRET": APP_SECRET}
+    added = run(
+        ["account", "add", "--platform", "messenger", "--external-id", "104578291736452",
+         "--name", "Shop", "--token", "EAA-secret-token"],
+        env, tmp_path,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    body = fixture_bytes("messenger", "text")
+    with serving(env, tmp_path) as base:
+        statuses = [post_webhook(base, "messenger", body) for _ in range(5)]
+    assert statuses == [200] * 5
+    db = sqlite3.connect(tmp_path / "cahts.db")
+    assert db.execute("SELECT count(*) FROM messages").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM webhook_logs").fetchone() == (5,)
+    token = db.execute("SELECT access_token FROM platform_accounts").fetchone()[0]
+    assert "EAA-secret-token" not in token
+    assert (tmp_path / "cahts.db.secrets.json").exists()
+
+
+def test_postgres_migrate_add_serve_one_row(fresh_pg: str, tmp_path: Path) -> None:
+    import asyncio
+
+    env = cahts_env(fresh_pg)
+    first = run(["migrate"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "applied 1 migration" in first.stdout
+    second = run(["migrate"], env, tmp_path)
+    assert second.returncode == 0
+    assert "nothing to apply" in second.stdout
+    added = run(
+        ["account", "add", "--platform", "whatsapp", "--external-id", "106540352242922",
+         "--name", "Support line", "--token", "EAAG-wa-token", "--slack-channel", "C0123"],
+        env, tmp_path,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    body = fixture_bytes("whatsapp", "text")
+    with serving(env, tmp_path) as base:
+        statuses = [post_webhook(base, "whatsapp", body) for _ in range(3)]
+    assert statuses == [200] * 3
+    assert asyncio.run(_count(fresh_pg, "messages")) == 1
+
+
+def test_postgres_server_refuses_a_schema_that_is_behind(fresh_pg: str, tmp_path: Path) -> None:
+    port = str(free_port())
+    result = subprocess.run(
+        [CAHTS, "serve", "--port", port],
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **cahts_env(fresh_pg)},
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "cahts migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    env = cahts_env("postgres://postgres@127.0.0.1:1/nothing")
+    result = run(["migrate"], env, tmp_path)
+    assert result.returncode == 1
+    assert "cannot reach the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_configuration_names_the_variable(tmp_path: Path) -> None:
+    result = run(["account", "list"], {"PORT": "eighty"}, tmp_path)
+    assert result.returncode == 2
+    assert "PORT" in result.stderr
+    result = run(["migrate"], {"DATABASE_URL": "postgres://db/x"}, tmp_path)
+    assert result.returncode == 2
+    assert "JWT_SECRET" in result.stderr
+
+
+def test_createuser_and_accounts_in_workspaces(tmp_path: Path) -> None:
+    made = run(
+        ["createuser", "Owner@Example.com", "--password-stdin"], {}, tmp_path, "s3cret-pass\n"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "owner@example.com (owner)" in made.stdout
+    again = run(
+        ["createuser", "owner@example.com", "--password-stdin"], {}, tmp_path, "s3cret-pass\n"
+    )
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    short = run(["createuser", "b@example.com", "--password-stdin"], {}, tmp_path, "short\n")
+    assert short.returncode == 1
+    assert "at least 8" in short.stderr
+    second = run(
+        ["createuser", "boss@other.com", "--password-stdin", "--workspace", "Other"],
+        {}, tmp_path, "another-pass\n",
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+
+    add = ["account", "add", "--platform", "instagram", "--external-id", "17841465123456789",
+           "--name", "Insta", "--token", "IGQ-very-secret"]  # fmt: skip
+    ambiguous = run(add, {}, tmp_path)
+    assert ambiguous.returncode == 1
+    assert "--owner" in ambiguous.stderr
+    unknown = run([*add, "--owner", "nobody@example.com"], {}, tmp_path)
+    assert unknown.returncode == 1
+    assert "no user" in unknown.stderr
+    owned = run([*add, "--owner", "boss@other.com"], {}, tmp_path)
+    assert owned.returncode == 0, owned.stderr
+
+    listing = run(["account", "list"], {}, tmp_path)
+    assert listing.returncode == 0
+    assert "17841465123456789" in listing.stdout
+    assert "IGQ-very-secret" not in listing.stdout + listing.stderr
+
+    removed = run(["account", "remove", "17841465123456789"], {}, tmp_path)
+    assert removed.returncode == 0, removed.stderr
+    assert "deactivated" in removed.stdout
+    listing = run(["account", "list"], {}, tmp_path)
+    assert " no " in listing.stdout
+    missing = run(["account", "remove", "nope"], {}, tmp_path)
+    assert missing.returncode == 1
+
+
+def test_account_add_rejects_bad_arguments(tmp_path: Path) -> None:
+    base = ["account", "add", "--name", "X", "--token", "t"]
+    bad_platform = run([*base, "--platform", "telegram", "--external-id", "1"], {}, tmp_path)
+    assert bad_platform.returncode == 2
+    assert "invalid choice" in bad_platform.stderr
+    bad_id = run([*base, "--platform", "messenger", "--external-id", "1; drop"], {}, tmp_path)
+    assert bad_id.returncode == 1
+    assert "--external-id" in bad_id.stderr
+    blank = run([*base[:-1], " ", "--platform", "messenger", "--external-id", "1"], {}, tmp_path)
+    assert blank.returncode == 1
+    assert "--token" in blank.stderr
+
+
+def test_worker_without_redis_explains(tmp_path: Path) -> None:
+    result = run(["worker"], {}, tmp_path)
+    assert result.returncode == 1
+    assert "REDIS_URL" in result.stderr
