@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 
 from inbox import db, schema
 from inbox.settings import Settings, load_settings
+from tests.fakes.graph import FakeGraph
 from web.app import create_app
 
 PG_URL = os.environ.get("CAHTS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cahts_test")
@@ -22,13 +23,19 @@ APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
 FERNET_KEY = Fernet.generate_key().decode()
 TABLES = (
+    "outbox",
     "messages",
     "conversations",
     "analytics",
     "platform_accounts",
+    "refresh_tokens",
+    "oauth_states",
+    "invites",
     "users",
     "workspaces",
     "webhook_logs",
+    "login_attempts",
+    "slack_events",
 )
 
 
@@ -79,9 +86,17 @@ async def truncate(url: str = PG_URL) -> None:
 
 
 @pytest.fixture
-def settings(pg_database: str) -> Settings:
-    """Settings pointing at the PostgreSQL test database."""
-    return load_settings(cahts_env(pg_database), read_dotenv=False)
+async def graph() -> AsyncIterator[FakeGraph]:
+    """A local fake Graph API."""
+    fake = await FakeGraph().start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+def settings(pg_database: str, graph: FakeGraph) -> Settings:
+    """Settings pointing at the PostgreSQL test database and the fake Graph API."""
+    return load_settings(cahts_env(pg_database, META_GRAPH_URL=graph.url), read_dotenv=False)
 
 
 @pytest.fixture

@@ -48,14 +48,13 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
 async def _tasks(app: web.Application) -> AsyncIterator[None]:
     """Start the taskiq broker as a client; embedded mode also runs tasks and schedules here."""
     from inbox.tasks import TASK_MODULES
-    from inbox.tasks.broker import broker
+    from inbox.tasks.broker import attach_state, broker
     from inbox.tasks.scheduler import scheduler
 
     for module in TASK_MODULES:
         __import__(module)
     settings = app[SETTINGS]
-    broker.state.settings = settings
-    broker.state.bus = app[BUS]
+    attach_state(broker.state, settings, app[BUS])
     await broker.startup()
     loop_task: asyncio.Task[None] | None = None
     if settings.redis_url is None:
@@ -66,6 +65,7 @@ async def _tasks(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await loop_task
     await broker.shutdown()
+    await broker.state.graph.close()
 
 
 async def _run_schedule(scheduler: object) -> None:

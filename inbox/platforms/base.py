@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import timedelta
 from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
 from inbox.platforms.events import Event
+from inbox.platforms.outbound import OutboundMessage
 
-_NOT_ADAPTERS = {"base", "events", "signature", "common"}
+_NOT_ADAPTERS = {"base", "events", "signature", "common", "outbound"}
 
 
 @runtime_checkable
@@ -18,9 +20,20 @@ class PlatformAdapter(Protocol):
 
     name: str
     webhook_object: str
+    max_text_chars: int
+    max_text_bytes: int | None
+    extended_window: timedelta | None
 
     def parse(self, payload: Any) -> list[Event]:
         """Turn a verified webhook body into normalized events; PayloadError on a wrong shape."""
+        ...
+
+    def send_request(self, account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
+        """The Graph path and JSON body that send one message from this account."""
+        ...
+
+    def sent_message_id(self, response: dict[str, Any]) -> str | None:
+        """The platform's id for the message just sent, from the send response."""
         ...
 
 

@@ -21,6 +21,7 @@ from inbox.platforms.events import (
     Reaction,
     StatusUpdate,
 )
+from inbox.platforms.outbound import OutboundMessage
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_DIGITS = 18
@@ -311,3 +312,28 @@ _HANDLERS: tuple[tuple[str, Callable[[_Item, Any], Event]], ...] = (
     ("delivery", partial(_receipt, status=DeliveryStatus.DELIVERED)),
     ("read", partial(_receipt, status=DeliveryStatus.READ)),
 )
+
+
+def messaging_send_request(account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
+    """Messenger/Instagram Send API: `POST /{page-or-ig-id}/messages`."""
+    body: dict[str, Any] = {"recipient": {"id": message.recipient_id}}
+    if message.tag:
+        body.update(messaging_type="MESSAGE_TAG", tag=message.tag)
+    else:
+        body["messaging_type"] = "RESPONSE"
+    if message.attachment_url:
+        body["message"] = {
+            "attachment": {
+                "type": message.attachment_type or "file",
+                "payload": {"url": message.attachment_url, "is_reusable": False},
+            }
+        }
+    else:
+        body["message"] = {"text": message.text or ""}
+    return f"{account_id}/messages", body
+
+
+def messaging_sent_id(response: dict[str, Any]) -> str | None:
+    """`message_id` of a Send API response."""
+    value = response.get("message_id")
+    return value if isinstance(value, str) and value else None

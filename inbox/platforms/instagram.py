@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from inbox.platforms.common import parse_messaging_body
+from inbox.platforms.common import messaging_send_request, messaging_sent_id, parse_messaging_body
 from inbox.platforms.events import Event
+from inbox.platforms.outbound import HUMAN_AGENT_WINDOW, OutboundMessage
 
 
 class InstagramAdapter:
@@ -17,10 +19,21 @@ class InstagramAdapter:
 
     name: str = "instagram"
     webhook_object: str = "instagram"
+    max_text_chars: int = 1000
+    max_text_bytes: int | None = 1000
+    extended_window: timedelta | None = HUMAN_AGENT_WINDOW
 
     def parse(self, payload: Any) -> list[Event]:
         """Turn an Instagram webhook body into events; PayloadError on a wrong top level."""
         return parse_messaging_body(self.name, self.webhook_object, payload)
+
+    def send_request(self, account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
+        """Send API request from this account."""
+        return messaging_send_request(account_id, message)
+
+    def sent_message_id(self, response: dict[str, Any]) -> str | None:
+        """The mid of the message just sent."""
+        return messaging_sent_id(response)
 
 
 ADAPTER = InstagramAdapter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from inbox.platforms.common import (
@@ -23,6 +24,7 @@ from inbox.platforms.events import (
     Reaction,
     StatusUpdate,
 )
+from inbox.platforms.outbound import OutboundMessage
 
 PLATFORM = "whatsapp"
 _MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
@@ -51,6 +53,9 @@ class WhatsAppAdapter:
 
     name: str = "whatsapp"
     webhook_object: str = "whatsapp_business_account"
+    max_text_chars: int = 4096
+    max_text_bytes: int | None = None
+    extended_window: timedelta | None = None  # past 24 h only approved templates may go
 
     def parse(self, payload: Any) -> list[Event]:
         """Turn a WhatsApp webhook body into events; PayloadError on a wrong top level."""
@@ -59,6 +64,33 @@ class WhatsAppAdapter:
             events.extend(_parse_entry(entry))
         return events
 
+    def send_request(self, account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
+        """Cloud API `POST /{phone-number-id}/messages`: text, or media by link."""
+        body: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": message.recipient_id,
+        }
+        if message.attachment_url:
+            kind = _MEDIA_TYPES.get(message.attachment_type or "", "document")
+            media: dict[str, Any] = {"link": message.attachment_url}
+            if message.text and kind != "audio":
+                media["caption"] = message.text
+            body.update(type=kind, **{kind: media})
+        else:
+            body.update(type="text", text={"body": message.text or "", "preview_url": False})
+        return f"{account_id}/messages", body
+
+    def sent_message_id(self, response: dict[str, Any]) -> str | None:
+        """`messages[0].id` of a Cloud API send response."""
+        messages = response.get("messages")
+        if isinstance(messages, list) and messages and isinstance(messages[0], dict):
+            value = messages[0].get("id")
+            return value if isinstance(value, str) and value else None
+        return None
+
+
+_MEDIA_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
 
 ADAPTER = WhatsAppAdapter()
 

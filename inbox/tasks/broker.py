@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
 from taskiq_redis import RedisStreamBroker
+
+if TYPE_CHECKING:
+    from inbox.bus import EventBus
+    from inbox.settings import Settings
 
 QUEUE_NAME = "cahts:tasks"
 CONSUMER_GROUP = "cahts-workers"
@@ -36,6 +41,17 @@ def _redis_url_from_env() -> str | None:
     return (os.environ.get("REDIS_URL") or "").strip() or None
 
 
+def attach_state(state: TaskiqState, settings: Settings, bus: EventBus) -> None:
+    """Put what tasks need on the broker state: settings, bus, Graph client, token cipher."""
+    from inbox.graph import GraphClient
+    from inbox.services.crypto import TokenCipher
+
+    state.settings = settings
+    state.bus = bus
+    state.graph = GraphClient(settings.meta_graph_url)
+    state.cipher = TokenCipher(settings.token_encryption_keys)
+
+
 broker: AsyncBroker = build_broker(_redis_url_from_env())
 
 
@@ -54,8 +70,7 @@ async def _worker_startup(state: TaskiqState) -> None:
     await ensure_current()
     bus = create_bus(settings.redis_url)
     await bus.start()
-    state.settings = settings
-    state.bus = bus
+    attach_state(state, settings, bus)
     state.owns_resources = True
 
 
@@ -65,5 +80,6 @@ async def _worker_shutdown(state: TaskiqState) -> None:
     from inbox import db
 
     if getattr(state, "owns_resources", False):
+        await state.graph.close()
         await state.bus.close()
         await db.close()

@@ -1,38 +1,11 @@
-"""Tortoise models: the seed's tables and columns, owned by workspaces."""
+"""The inbox itself: accounts, conversations, messages, analytics and raw webhooks."""
 
 from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
 
-
-class Workspace(Model):
-    """A team sharing one inbox: it owns accounts, conversations and messages."""
-
-    id = fields.UUIDField(primary_key=True)
-    name = fields.CharField(max_length=200)
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "workspaces"
-
-
-class User(Model):
-    """A dashboard/API user, member of one workspace."""
-
-    id = fields.UUIDField(primary_key=True)
-    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
-        "models.Workspace", related_name="users", on_delete=fields.CASCADE
-    )
-    email = fields.CharField(max_length=254, unique=True)
-    password_hash = fields.CharField(max_length=256)
-    name = fields.CharField(max_length=200, default="")
-    role = fields.CharField(max_length=16, default="member")
-    is_active = fields.BooleanField(default=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "users"
+from inbox.models.tenancy import User, Workspace
 
 
 class PlatformAccount(Model):
@@ -53,6 +26,10 @@ class PlatformAccount(Model):
     is_active = fields.BooleanField(default=True)
     slack_channel = fields.CharField(max_length=64, null=True)
     last_webhook_at = fields.DatetimeField(null=True)
+    last_synced_at = fields.DatetimeField(null=True)
+    subscription_ok = fields.BooleanField(default=True)
+    needs_attention = fields.BooleanField(default=False)
+    attention_reason = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -77,6 +54,11 @@ class Conversation(Model):
     unread_count = fields.IntField(default=0)
     slack_channel = fields.CharField(max_length=64, null=True)
     slack_thread_ts = fields.CharField(max_length=32, null=True)
+    status = fields.CharField(max_length=16, default="open")
+    assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="assigned_conversations", null=True, on_delete=fields.SET_NULL
+    )
+    assignee_slack_user = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -114,13 +96,21 @@ class Message(Model):
     payload = fields.TextField(null=True)
     reaction = fields.CharField(max_length=64, null=True)
     agent = fields.CharField(max_length=200, null=True)
+    agent_slack_user = fields.CharField(max_length=32, null=True)
+    source = fields.CharField(max_length=16, default="webhook")
+    slack_ts = fields.CharField(max_length=32, null=True)
+    slack_posted = fields.BooleanField(default=False)
     received_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "messages"
         unique_together = (("platform_account", "platform_message_id"),)
-        indexes = (("conversation", "received_at"), ("workspace", "received_at"))
+        indexes = (
+            ("conversation", "received_at"),
+            ("workspace", "received_at"),
+            ("conversation", "slack_posted"),
+        )
 
 
 class Analytics(Model):

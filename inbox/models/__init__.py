@@ -1,0 +1,22 @@
+"""Tortoise models: the seed's tables and columns, owned by workspaces."""
+
+from inbox.models.auth import LoginAttempt, OAuthState, RefreshToken
+from inbox.models.delivery import Outbox, SlackEvent
+from inbox.models.inbox import Analytics, Conversation, Message, PlatformAccount, WebhookLog
+from inbox.models.tenancy import Invite, User, Workspace
+
+__all__ = [
+    "Analytics",
+    "Conversation",
+    "Invite",
+    "LoginAttempt",
+    "Message",
+    "OAuthState",
+    "Outbox",
+    "PlatformAccount",
+    "RefreshToken",
+    "SlackEvent",
+    "User",
+    "WebhookLog",
+    "Workspace",
+]
