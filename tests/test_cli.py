@@ -101,7 +101,7 @@ def fresh_pg() -> str:
     """An empty, unmigrated PostgreSQL database."""
     import asyncio
 
-    url = PG_URL.rsplit("/", 1)[0] + "/cahts_test_cli"
+    url = PG_URL + "_cli"
     asyncio.run(_recreate_database(url))
     return url
 
