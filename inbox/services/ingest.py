@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +45,14 @@ class IngestResult:
     duplicates: int = 0
     skipped: list[str] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list)
+    conversations: set[uuid.UUID] = field(default_factory=set)
+
+
+StoreHook = Callable[[IngestResult], Awaitable[None]]
+
+# Called after each commit with what was stored; failures are logged, never raised, since
+# the data is already durable and sweeps catch up. The composition root registers hooks.
+AFTER_STORE: list[StoreHook] = []
 
 
 def _attachments(items: tuple[Attachment, ...]) -> list[dict[str, Any]]:
@@ -88,8 +97,9 @@ def _order(event: Event) -> tuple[int, datetime]:
 class _Batch:
     """Applies one body's events inside the open transaction."""
 
-    def __init__(self, platform: str, result: IngestResult) -> None:
+    def __init__(self, platform: str, result: IngestResult, source: str = "webhook") -> None:
         self.platform = platform
+        self.source = source
         self.result = result
         self._accounts: dict[str, PlatformAccount | None] = {}
         self._touched: dict[uuid.UUID, Conversation] = {}
@@ -143,16 +153,18 @@ class _Batch:
 
     async def touch(self, conversation: Conversation, at: datetime, *, incoming: bool) -> None:
         """Move last_message_at forward (never back) and count an unread incoming message."""
-        await Conversation.filter(id=conversation.id).filter(
-            Q(last_message_at__isnull=True) | Q(last_message_at__lt=at)
-        ).update(last_message_at=at)
+        await (
+            Conversation.filter(id=conversation.id)
+            .filter(Q(last_message_at__isnull=True) | Q(last_message_at__lt=at))
+            .update(last_message_at=at)
+        )
         if incoming:
-            await Conversation.filter(id=conversation.id).filter(
-                Q(last_incoming_at__isnull=True) | Q(last_incoming_at__lt=at)
-            ).update(last_incoming_at=at)
-            await Conversation.filter(id=conversation.id).update(
-                unread_count=F("unread_count") + 1
+            await (
+                Conversation.filter(id=conversation.id)
+                .filter(Q(last_incoming_at__isnull=True) | Q(last_incoming_at__lt=at))
+                .update(last_incoming_at=at)
             )
+            await Conversation.filter(id=conversation.id).update(unread_count=F("unread_count") + 1)
         self._touched[conversation.id] = conversation
 
     async def apply(self, event: Event) -> None:
@@ -197,12 +209,14 @@ class _Batch:
             status="received" if incoming else str(DeliveryStatus.SENT),
             reply_to=(getattr(event, "reply_to", None) or "")[:255] or None,
             payload=getattr(event, "payload", None),
+            source=self.source,
             received_at=event.timestamp,
         )
         if not await self.insert_message(message):
             self.result.duplicates += 1
             return
         self.result.stored += 1
+        self.result.conversations.add(conversation.id)
         await self.touch(conversation, event.timestamp, incoming=incoming)
         self.result.events.append(
             {
@@ -295,9 +309,7 @@ class _Batch:
             await PlatformAccount.filter(id__in=seen).update(last_webhook_at=now)
         if not self._touched:
             return
-        fresh = {
-            c.id: c for c in await Conversation.filter(id__in=list(self._touched)).all()
-        }
+        fresh = {c.id: c for c in await Conversation.filter(id__in=list(self._touched)).all()}
         for event in self.result.events:
             if event["type"] == "new_message":
                 conversation = fresh.get(uuid.UUID(event["conversation_id"]))
@@ -313,32 +325,62 @@ def parse(platform: str, payload: Any) -> list[Event]:
     return adapter.parse(payload)
 
 
+async def store_events(
+    platform: str,
+    events: list[Event],
+    bus: EventBus | None = None,
+    *,
+    source: str = "webhook",
+    log_payload: Any = None,
+    log_id: uuid.UUID | None = None,
+    replay: bool = False,
+) -> IngestResult:
+    """Apply normalized events in one transaction (with the webhook log row), then announce.
+
+    The dedup key makes this safe to call with events already stored (retries, sync,
+    replay). After commit: domain events go on the bus and the conversations that got new
+    messages are handed to `after_store` hooks (e.g. the Slack mirror).
+    """
+    result = IngestResult(log_id=log_id or uuid.uuid4())
+    now = datetime.now(UTC)
+    async with in_transaction():
+        batch = _Batch(platform, result, source)
+        for event in sorted(events, key=_order):
+            await batch.apply(event)
+        await batch.finish(now)
+        error = "; ".join(result.skipped)[:4000] or None
+        if replay:
+            await WebhookLog.filter(id=result.log_id).update(processed=True, error=error)
+        elif log_payload is not None:
+            await WebhookLog.create(
+                id=result.log_id,
+                platform=platform,
+                payload=log_payload,
+                processed=True,
+                error=error,
+            )
+    if result.skipped:
+        log.info("%s %s skipped: %s", source, result.log_id, "; ".join(result.skipped)[:500])
+    if bus is not None:
+        for domain_event in result.events:
+            await bus.publish(domain_event)
+    for hook in AFTER_STORE:
+        try:
+            await hook(result)
+        except Exception:
+            log.exception("after-store hook %s failed; the sweep will catch up", hook)
+    return result
+
+
 async def ingest(
     platform: str, payload: Any, bus: EventBus | None = None, *, log_id: uuid.UUID | None = None
 ) -> IngestResult:
-    """Store a verified body and everything it carries in one transaction, then publish events.
+    """Store a verified body and everything it carries in one transaction, then announce it.
 
     With `log_id`, the existing webhook_logs row is re-processed (replay) instead of a new one.
     """
     payload = scrub(payload)
-    events = sorted(parse(platform, payload), key=_order)
-    result = IngestResult(log_id=log_id or uuid.uuid4())
-    now = datetime.now(UTC)
-    async with in_transaction():
-        batch = _Batch(platform, result)
-        for event in events:
-            await batch.apply(event)
-        await batch.finish(now)
-        error = "; ".join(result.skipped)[:4000] or None
-        if log_id is None:
-            await WebhookLog.create(
-                id=result.log_id, platform=platform, payload=payload, processed=True, error=error
-            )
-        else:
-            await WebhookLog.filter(id=log_id).update(processed=True, error=error)
-    if result.skipped:
-        log.info("webhook %s skipped: %s", result.log_id, "; ".join(result.skipped)[:500])
-    if bus is not None:
-        for domain_event in result.events:
-            await bus.publish(domain_event)
-    return result
+    events = parse(platform, payload)
+    return await store_events(
+        platform, events, bus, log_payload=payload, log_id=log_id, replay=log_id is not None
+    )
