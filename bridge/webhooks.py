@@ -5,12 +5,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 
 from aiohttp import web
 from tortoise.exceptions import BaseORMException, IntegrityError
 
 from inbox.appkeys import BUS, SETTINGS
 from inbox.httpjson import DB_UNAVAILABLE, error_response
+from inbox.metrics import INGEST_SECONDS, MESSAGES_STORED, WEBHOOKS
 from inbox.platforms.base import get_adapter, platform_names
 from inbox.platforms.events import PayloadError
 from inbox.platforms.signature import SIGNATURE_HEADER, verify
@@ -47,8 +49,22 @@ async def verify_subscription(request: web.Request) -> web.Response:
 async def receive(request: web.Request) -> web.Response:
     """A signed webhook: 200 only once the body and all it carries are committed."""
     platform = _platform(request)
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        WEBHOOKS.labels(platform, "too_large").inc()
+        raise
+    response = await _receive(request, platform, body)
+    outcome = "accepted" if response.status == 200 else _REASONS.get(response.status, "error")
+    WEBHOOKS.labels(platform, outcome).inc()
+    return response
+
+
+_REASONS = {400: "bad_payload", 401: "missing_signature", 403: "bad_signature", 503: "unavailable"}
+
+
+async def _receive(request: web.Request, platform: str, body: bytes) -> web.Response:
     settings = request.app[SETTINGS]
-    body = await request.read()
     if not settings.meta_app_secret:
         return error_response(503, "not_configured", "META_APP_SECRET is not set on this server")
     header = request.headers.get(SIGNATURE_HEADER)
@@ -60,6 +76,7 @@ async def receive(request: web.Request) -> web.Response:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return error_response(400, "malformed_json", "body is not valid JSON")
+    started = time.perf_counter()
     try:
         result = await ingest(platform, payload, request.app[BUS])
     except PayloadError as exc:
@@ -70,9 +87,10 @@ async def receive(request: web.Request) -> web.Response:
     except (BaseORMException, OSError, ConnectionError) as exc:
         log.warning("webhook for %s not stored, database unavailable: %s", platform, exc)
         return error_response(503, "database_unavailable", DB_UNAVAILABLE)
-    return web.json_response(
-        {"ok": True, "stored": result.stored, "duplicates": result.duplicates}
-    )
+    INGEST_SECONDS.labels(platform).observe(time.perf_counter() - started)
+    if result.stored:
+        MESSAGES_STORED.labels(platform, "webhook").inc(result.stored)
+    return web.json_response({"ok": True, "stored": result.stored, "duplicates": result.duplicates})
 
 
 def setup(app: web.Application) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 
+from inbox.metrics import GRAPH_CALLS
 from inbox.platforms.outbound import EXPLANATIONS, RETRYABLE, SendErrorKind, classify
 
 log = logging.getLogger(__name__)
@@ -90,10 +91,16 @@ class GraphClient:
                     body = None
                 if response.status >= 400:
                     raise _error_from(response.status, body)
+        except GraphError as exc:
+            GRAPH_CALLS.labels(str(exc.kind)).inc()
+            raise
         except (TimeoutError, aiohttp.ClientError) as exc:
+            GRAPH_CALLS.labels("no_answer").inc()
             raise GraphError(0, f"no answer from the Graph API: {type(exc).__name__}") from exc
         if not isinstance(body, dict):
+            GRAPH_CALLS.labels("not_json").inc()
             raise GraphError(response.status, "the Graph API answered with something not JSON")
+        GRAPH_CALLS.labels("ok").inc()
         return body
 
     async def get(self, path: str, **kwargs: Any) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     slack_channel: str | None = None
     max_body_bytes: int = 4 * 1024 * 1024
+    metrics_token: str | None = None
     secrets_file: Path | None = field(default=None, compare=False)
 
     @property
@@ -67,6 +68,7 @@ class Settings:
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_app_token,
+            self.metrics_token,
         ]
         return [v for v in values if v]
 
@@ -220,5 +222,6 @@ def load_settings(
         slack_api_url=_url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL, ("http", "https")),
         slack_channel=_clean(env, "SLACK_CHANNEL"),
         max_body_bytes=int(max_body),
+        metrics_token=_clean(env, "METRICS_TOKEN"),
         secrets_file=secrets_file,
     )

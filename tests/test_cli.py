@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 
 import asyncpg
 import pytest
 
 from tests.conftest import APP_SECRET, PG_URL, _recreate_database, cahts_env
-from tests.helpers import fixture_bytes, sign_meta
+from tests.helpers import fixture_bytes
+from tests.processes import CAHTS, free_port, post_webhook, run, serving
 
-CAHTS = str(Path(sys.executable).parent / "cahts")
 SUBCOMMANDS = [
     ["serve"],
     ["migrate"],
@@ -33,67 +26,6 @@ SUBCOMMANDS = [
     ["account", "list"],
     ["account", "remove"],
 ]
-
-
-def run(
-    args: list[str], env: dict[str, str], cwd: Path, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    """Run cahts with exactly this environment (plus PATH and HOME)."""
-    full = {"PATH": os.environ["PATH"], "HOME": str(cwd), **env}
-    return subprocess.run(
-        [CAHTS, *args], env=full, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60
-    )
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serving(env: dict[str, str], cwd: Path) -> Iterator[str]:
-    """`cahts serve` in the background until /healthz answers; yields the base URL."""
-    port = free_port()
-    full = {"PATH": os.environ["PATH"], "HOME": str(cwd), **env, "PORT": str(port)}
-    proc = subprocess.Popen(
-        [CAHTS, "serve"], env=full, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                output = proc.stdout.read().decode() if proc.stdout else ""
-                raise AssertionError(f"cahts serve exited {proc.returncode}:\n{output}")
-            try:
-                with urlopen(f"{base}/healthz", timeout=1) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def post_webhook(base: str, platform: str, body: bytes) -> int:
-    """POST a signed webhook; returns the HTTP status."""
-    request = Request(  # noqa: S310
-        f"{base}/api/webhooks/{platform}", data=body, headers=sign_meta(body, APP_SECRET)
-    )
-    try:
-        with urlopen(request, timeout=10) as response:  # noqa: S310
-            return int(response.status)
-    except HTTPError as exc:
-        return exc.code
 
 
 @pytest.fixture

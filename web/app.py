@@ -15,8 +15,9 @@ from inbox import db, schema
 from inbox.appkeys import BUS, SETTINGS
 from inbox.bus import create_bus
 from inbox.settings import Settings
-from web import health
+from web import health, metrics
 from web.errors import error_middleware
+from web.middleware import request_id_middleware
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,13 @@ async def _run_schedule(scheduler: object) -> None:
 
 def create_app(settings: Settings) -> web.Application:
     """Build the application for these settings."""
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[request_id_middleware, error_middleware],
+    )
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _bus, _tasks])
     health.setup(app)
+    metrics.setup(app)
     webhooks.setup(app)
     return app

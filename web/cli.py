@@ -11,6 +11,7 @@ from aiohttp import web
 
 from inbox.cli import accounts, ops, users
 from inbox.cli.common import CommandError, fail
+from inbox.logs import configure_logging
 from inbox.schema import SchemaBehindError
 from inbox.settings import ConfigError, Settings, load_settings
 from web.app import create_app
@@ -20,7 +21,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     try:
-        web.run_app(create_app(settings), host=host, port=port, access_log=None, print=print)
+        logging.getLogger("cahts").info("cahts serving on http://%s:%s", host, port)
+        web.run_app(create_app(settings), host=host, port=port, access_log=None, print=None)
     except SchemaBehindError as exc:
         raise CommandError(str(exc)) from exc
     except OSError as exc:
@@ -46,13 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `cahts` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     settings: Settings | None = None
     if getattr(args, "needs_settings", True):
         try:
             settings = load_settings()
         except ConfigError as exc:
             fail(f"configuration: {exc}", status=2)
+        configure_logging(settings.secret_values())
     try:
         args.handler(args, settings)
     except CommandError as exc:

@@ -1,0 +1,96 @@
+"""Logging: one JSON object per line (or text), with context ids; secrets redacted."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+workspace_id: ContextVar[str | None] = ContextVar("workspace_id", default=None)
+account_id: ContextVar[str | None] = ContextVar("account_id", default=None)
+
+REDACTED = "[redacted]"
+_CONTEXT = {"request_id": request_id, "workspace_id": workspace_id, "account_id": account_id}
+
+
+class ContextFilter(logging.Filter):
+    """Stamp records with the ids of the request or task being served."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add request_id, workspace_id and account_id attributes."""
+        for name, var in _CONTEXT.items():
+            if not hasattr(record, name):
+                setattr(record, name, var.get())
+        return True
+
+
+class RedactingFilter(logging.Filter):
+    """Replace any configured secret that reaches a log line."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """The text with every secret replaced."""
+        for secret in self.secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message once, redacted."""
+        if self.secrets:
+            record.msg = self.redact(record.getMessage())
+            record.args = None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Serialize a record with its context ids."""
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in _CONTEXT:
+            value = getattr(record, name, None)
+            if value:
+                entry[name] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def configure_logging(secrets: Iterable[str] = (), level: str | None = None) -> None:
+    """Route all logging to stderr as JSON (LOG_FORMAT=text for humans), redacting secrets."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ContextFilter())
+    handler.addFilter(RedactingFilter(secrets))
+    if os.environ.get("LOG_FORMAT", "json").lower() == "text":
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    else:
+        handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel((level or os.environ.get("LOG_LEVEL") or "INFO").upper())
+    for noisy in ("tortoise", "aiosqlite", "asyncio", "taskiq.receiver.receiver"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
