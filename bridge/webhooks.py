@@ -10,13 +10,13 @@ import time
 from aiohttp import web
 from tortoise.exceptions import BaseORMException, IntegrityError
 
-from inbox.appkeys import BUS, SETTINGS
+from inbox.appkeys import SETTINGS, WRITER
 from inbox.httpjson import DB_UNAVAILABLE, error_response
 from inbox.metrics import INGEST_SECONDS, MESSAGES_STORED, WEBHOOKS
 from inbox.platforms.base import get_adapter, platform_names
 from inbox.platforms.events import PayloadError
 from inbox.platforms.signature import SIGNATURE_HEADER, verify
-from inbox.services.ingest import ingest
+from inbox.services.ingest import webhook_item
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,11 @@ async def _receive(request: web.Request, platform: str, body: bytes) -> web.Resp
         return error_response(400, "malformed_json", "body is not valid JSON")
     started = time.perf_counter()
     try:
-        result = await ingest(platform, payload, request.app[BUS])
+        item = webhook_item(platform, payload)
     except PayloadError as exc:
         return error_response(400, "unexpected_shape", str(exc))
+    try:
+        result = await request.app[WRITER].submit(item)
     except IntegrityError:
         log.exception("webhook for %s hit an integrity error", platform)
         return error_response(503, "conflict", "concurrent write; retry")
@@ -88,6 +90,8 @@ async def _receive(request: web.Request, platform: str, body: bytes) -> web.Resp
         log.warning("webhook for %s not stored, database unavailable: %s", platform, exc)
         return error_response(503, "database_unavailable", DB_UNAVAILABLE)
     INGEST_SECONDS.labels(platform).observe(time.perf_counter() - started)
+    if result.skipped:
+        log.info("webhook %s skipped: %s", result.log_id, "; ".join(result.skipped)[:500])
     if result.stored:
         MESSAGES_STORED.labels(platform, "webhook").inc(result.stored)
     return web.json_response({"ok": True, "stored": result.stored, "duplicates": result.duplicates})

@@ -12,8 +12,9 @@ from aiohttp import web
 
 from bridge import webhooks
 from inbox import db, schema
-from inbox.appkeys import BUS, SETTINGS
+from inbox.appkeys import BUS, SETTINGS, WRITER
 from inbox.bus import create_bus
+from inbox.services.writer import IngestWriter
 from inbox.settings import Settings
 from web import health, metrics
 from web.errors import error_middleware
@@ -42,7 +43,11 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
     bus = create_bus(app[SETTINGS].redis_url)
     app[BUS] = bus
     await bus.start()
+    writer = IngestWriter(bus)
+    app[WRITER] = writer
+    await writer.start()
     yield
+    await writer.close()
     await bus.close()
 
 

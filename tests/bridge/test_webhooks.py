@@ -199,3 +199,13 @@ async def test_wrong_method_is_405_json(client: TestClient) -> None:
     response = await client.put("/api/webhooks/messenger", data=b"{}")
     assert response.status == 405
     assert (await response.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_concurrent_retries_of_one_webhook_store_one_message(connected: TestClient) -> None:
+    import asyncio
+
+    body = fixture_bytes("whatsapp", "text")
+    responses = await asyncio.gather(*(_post(connected, "whatsapp", body) for _ in range(40)))
+    assert [r.status for r in responses] == [200] * 40
+    assert sum([(await r.json())["stored"] for r in responses]) == 1
+    assert await Message.all().count() == 1
