@@ -26,3 +26,18 @@ def sign_meta(body: bytes, secret: str) -> dict[str, str]:
     from inbox.platforms.signature import SIGNATURE_HEADER, sign
 
     return {SIGNATURE_HEADER: sign(body, secret), "Content-Type": "application/json"}
+
+
+async def bearer(user: Any, secret: str) -> dict[str, str]:
+    """`Authorization` header with a fresh access token (a new session) for this user."""
+    from inbox.services.tokens import start_session
+
+    pair = await start_session(user, secret)
+    return {"Authorization": f"Bearer {pair.access}"}
+
+
+def webhook_fixture_paths() -> list[Path]:
+    """Every webhook fixture of every platform (other folders hold other APIs' answers)."""
+    from inbox.platforms.base import platform_names
+
+    return sorted(p for name in platform_names() for p in (FIXTURES / name).glob("*.json"))

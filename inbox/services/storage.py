@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from inbox.bus import DomainEvent
 from inbox.models import Conversation, Message, PlatformAccount, WebhookLog
 from inbox.platforms.events import (
@@ -29,6 +32,7 @@ from inbox.platforms.events import (
     StatusUpdate,
 )
 from inbox.serialize import conversation_dict, message_dict
+from inbox.services import storage_pg
 
 # Ids longer than their columns are not ids a platform sends; such events are skipped.
 _ID_LIMITS = {"message_id": 255, "sender_id": 64, "recipient_id": 64, "account_id": 64}
@@ -141,6 +145,12 @@ def _sort_events(
     return messages, others
 
 
+def _connection() -> BaseDBAsyncClient | None:
+    """The current (transaction) connection when it is PostgreSQL, for the set-based path."""
+    conn = connections.get("default")
+    return conn if conn.capabilities.dialect == "postgres" else None
+
+
 async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conversation]:
     """Create missing conversations, then lock every one this batch touches."""
     keys: dict[tuple[Any, str], _Pending] = {}
@@ -148,6 +158,22 @@ async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conve
         keys.setdefault((p.account.id, _participant(p.event)[0]), p)
     if not keys:
         return {}
+    pg = _connection()
+    if pg is not None:
+        rows = [
+            (
+                p.account.workspace_id,  # type: ignore[attr-defined]
+                account_id,
+                participant,
+                (_participant(p.event)[1] or "")[:200],
+            )
+            for (account_id, participant), p in keys.items()
+        ]
+        locked = await storage_pg.upsert_conversations(pg, rows, datetime.now(UTC))
+        return {
+            (c.platform_account_id, c.participant_id): c  # type: ignore[attr-defined]
+            for c in locked
+        }
     await Conversation.bulk_create(
         [
             Conversation(
@@ -208,16 +234,7 @@ async def _insert_messages(
         )
     if not pending:
         return []
-    rows = sorted(
-        (p.row for p in pending if p.row is not None),
-        key=lambda m: (str(m.platform_account_id), m.platform_message_id),  # type: ignore[attr-defined]
-    )
-    await Message.bulk_create(rows, ignore_conflicts=True)
-    stored = await Message.filter(
-        platform_account_id__in=list({p.account.id for p in pending}),
-        platform_message_id__in=list({p.event.message_id for p in pending}),
-    ).values_list("id", flat=True)
-    new_ids = {uuid.UUID(str(i)) for i in stored}
+    new_ids = await _insert_rows([p.row for p in pending if p.row is not None])
     fresh: list[_Pending] = []
     for p in pending:
         assert p.row is not None
@@ -228,6 +245,44 @@ async def _insert_messages(
         else:
             p.item.result.duplicates += 1
     return fresh
+
+
+async def _insert_rows(rows: list[Message]) -> set[uuid.UUID]:
+    """Insert with ON CONFLICT DO NOTHING; the ids of the rows that went in (among others)."""
+    pg = _connection()
+    if pg is not None:
+        now = datetime.now(UTC)
+        return await storage_pg.insert_messages(
+            pg, [{**{f: getattr(m, f) for f in _PG_FIELDS}, "created_at": now} for m in rows]
+        )
+    rows = sorted(rows, key=lambda m: (str(m.platform_account_id), m.platform_message_id))  # type: ignore[attr-defined]
+    await Message.bulk_create(rows, ignore_conflicts=True)
+    stored = await Message.filter(
+        platform_account_id__in=list({m.platform_account_id for m in rows}),  # type: ignore[attr-defined]
+        platform_message_id__in=list({m.platform_message_id for m in rows}),
+    ).values_list("id", flat=True)
+    return {uuid.UUID(str(i)) for i in stored}
+
+
+_PG_FIELDS = (
+    "id",
+    "workspace_id",
+    "platform_account_id",
+    "conversation_id",
+    "platform_message_id",
+    "sender_id",
+    "sender_name",
+    "content",
+    "kind",
+    "attachments",
+    "is_incoming",
+    "is_read",
+    "status",
+    "reply_to",
+    "payload",
+    "source",
+    "received_at",
+)
 
 
 async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Conversation]) -> None:
@@ -247,7 +302,12 @@ async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Con
             c.participant_name = name[:200]
         changed[c.id] = c
         p.item.result.conversations.add(c.id)
-    if changed:
+    if not changed:
+        return
+    pg = _connection()
+    if pg is not None:
+        await storage_pg.update_conversations(pg, list(changed.values()))
+    else:
         await Conversation.bulk_update(
             list(changed.values()),
             fields=["last_message_at", "last_incoming_at", "unread_count", "participant_name"],
@@ -379,7 +439,13 @@ async def _write_logs(items: list[StoreItem]) -> None:
                     error=error,
                 )
             )
-    if logs:
+    if not logs:
+        return
+    pg = _connection()
+    if pg is not None:
+        rows = [(w.id, w.platform, w.payload, w.error) for w in logs]
+        await storage_pg.insert_logs(pg, rows, datetime.now(UTC))
+    else:
         await WebhookLog.bulk_create(logs)
 
 

@@ -12,7 +12,7 @@ from inbox.appkeys import BUS, SETTINGS
 from inbox.models import Message, WebhookLog
 from tests.conftest import APP_SECRET, VERIFY_TOKEN
 from tests.factories import connect_fixture_accounts
-from tests.helpers import FIXTURES, fixture_bytes, sign_meta
+from tests.helpers import fixture_bytes, sign_meta, webhook_fixture_paths
 
 PLATFORMS = ("instagram", "messenger", "whatsapp")
 
@@ -162,7 +162,7 @@ async def test_an_unconnected_account_is_acknowledged_and_skipped(client: TestCl
 
 
 async def test_every_fixture_is_acknowledged(connected: TestClient) -> None:
-    paths = sorted(FIXTURES.glob("*/*.json"))
+    paths = webhook_fixture_paths()
     for path in paths:
         response = await _post(connected, path.parent.name, path.read_bytes())
         assert response.status == 200, path.name

@@ -1,0 +1,122 @@
+"""PostgreSQL fast path of the batch store: the same statements as set-based SQL over unnest().
+
+The ORM path (storage.py) builds one statement per step too, but building large bulk
+statements in Python dominated the ingest profile; these send arrays instead, and learn
+which messages were new from INSERT … RETURNING rather than a second query.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from inbox.models import Conversation
+
+
+async def upsert_conversations(
+    conn: BaseDBAsyncClient, rows: list[tuple[uuid.UUID, uuid.UUID, str, str]], now: datetime
+) -> list[Conversation]:
+    """Create missing (workspace, account, participant, name) conversations; lock and return all."""
+    workspaces = [r[0] for r in rows]
+    accounts = [r[1] for r in rows]
+    participants = [r[2] for r in rows]
+    names = [r[3] for r in rows]
+    await conn.execute_query(
+        "INSERT INTO conversations (id, workspace_id, platform_account_id, participant_id,"
+        " participant_name, unread_count, status, created_at)"
+        " SELECT gen_random_uuid(), w, a, p, n, 0, 'open', $5"
+        " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS v(w, a, p, n)"
+        " ORDER BY a, p ON CONFLICT (platform_account_id, participant_id) DO NOTHING",
+        [workspaces, accounts, participants, names, now],
+    )
+    _, found = await conn.execute_query(
+        "SELECT c.* FROM conversations c"
+        " WHERE (c.platform_account_id, c.participant_id) IN"
+        " (SELECT a, p FROM unnest($1::uuid[], $2::text[]) AS v(a, p))"
+        " ORDER BY c.id FOR UPDATE",
+        [accounts, participants],
+    )
+    return [Conversation._init_from_db(**dict(row)) for row in found]
+
+
+async def insert_messages(conn: BaseDBAsyncClient, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert messages unless (account, platform id) exists; the ids that were new."""
+    if not rows:
+        return set()
+    columns = {
+        "id": "uuid",
+        "workspace_id": "uuid",
+        "platform_account_id": "uuid",
+        "conversation_id": "uuid",
+        "platform_message_id": "text",
+        "sender_id": "text",
+        "sender_name": "text",
+        "content": "text",
+        "kind": "text",
+        "attachments": "text",
+        "is_incoming": "bool",
+        "is_read": "bool",
+        "status": "text",
+        "reply_to": "text",
+        "payload": "text",
+        "source": "text",
+        "received_at": "timestamptz",
+        "created_at": "timestamptz",
+    }
+    arrays = []
+    for name in columns:
+        values = [r[name] for r in rows]
+        if name == "attachments":
+            values = [json.dumps(v) for v in values]
+        arrays.append(values)
+    names = ", ".join(columns)
+    unnest = ", ".join(f"${i}::{t}[]" for i, t in enumerate(columns.values(), start=1))
+    select = ", ".join("attachments::jsonb" if n == "attachments" else n for n in columns)
+    _, inserted = await conn.execute_query(
+        f"WITH ins AS (INSERT INTO messages ({names}, is_deleted, slack_posted)"  # noqa: S608
+        f" SELECT {select}, false, false FROM unnest({unnest}) AS v({names})"
+        " ORDER BY platform_account_id, platform_message_id"
+        " ON CONFLICT (platform_account_id, platform_message_id) DO NOTHING RETURNING id)"
+        " SELECT id FROM ins",
+        arrays,
+    )
+    return {row["id"] for row in inserted}
+
+
+async def update_conversations(conn: BaseDBAsyncClient, conversations: list[Conversation]) -> None:
+    """Write the new last times, unread counts and names of locked conversations at once."""
+    await conn.execute_query(
+        "UPDATE conversations c SET last_message_at = v.lm, last_incoming_at = v.li,"
+        " unread_count = v.u, participant_name = v.n"
+        " FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::text[])"
+        " AS v(id, lm, li, u, n) WHERE c.id = v.id",
+        [
+            [c.id for c in conversations],
+            [c.last_message_at for c in conversations],
+            [c.last_incoming_at for c in conversations],
+            [c.unread_count for c in conversations],
+            [c.participant_name for c in conversations],
+        ],
+    )
+
+
+async def insert_logs(
+    conn: BaseDBAsyncClient, rows: list[tuple[uuid.UUID, str, Any, str | None]], now: datetime
+) -> None:
+    """Insert processed webhook_logs rows (id, platform, payload, error)."""
+    await conn.execute_query(
+        "INSERT INTO webhook_logs (id, platform, payload, processed, error, created_at)"
+        " SELECT i, p, b::jsonb, true, e, $5"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS v(i, p, b, e)",
+        [
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [json.dumps(r[2]) for r in rows],
+            [r[3] for r in rows],
+            now,
+        ],
+    )
