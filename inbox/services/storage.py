@@ -204,42 +204,45 @@ async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conve
     }
 
 
+def _message_fields(p: _Pending, conversation: Conversation) -> dict[str, Any]:
+    event = p.event
+    incoming = isinstance(event, InboundMessage)
+    participant, name = _participant(event)
+    return {
+        "workspace_id": p.account.workspace_id,  # type: ignore[attr-defined]
+        "platform_account_id": p.account.id,
+        "conversation_id": conversation.id,
+        "platform_message_id": event.message_id,
+        "sender_id": participant if incoming else p.account.external_id,
+        "sender_name": ((name or "") if incoming else p.account.name)[:200],
+        "content": event.text or "",
+        "kind": str(event.kind),
+        "attachments": _attachments(event.attachments),
+        "is_incoming": incoming,
+        "is_read": not incoming,
+        "status": "received" if incoming else str(DeliveryStatus.SENT),
+        "reply_to": (getattr(event, "reply_to", None) or "")[:255] or None,
+        "payload": getattr(event, "payload", None),
+        "source": p.item.source,
+        "received_at": event.timestamp,
+    }
+
+
 async def _insert_messages(
     pending: list[_Pending], conversations: dict[tuple[Any, str], Conversation]
 ) -> list[_Pending]:
-    """Insert every message once; returns those that were new."""
-    for p in pending:
-        event = p.event
-        incoming = isinstance(event, InboundMessage)
-        participant, name = _participant(event)
-        conversation = conversations[(p.account.id, participant)]
-        p.row = Message(
-            id=uuid.uuid4(),
-            workspace_id=p.account.workspace_id,  # type: ignore[attr-defined]
-            platform_account_id=p.account.id,
-            conversation_id=conversation.id,
-            platform_message_id=event.message_id,
-            sender_id=participant if incoming else p.account.external_id,
-            sender_name=((name or "") if incoming else p.account.name)[:200],
-            content=event.text or "",
-            kind=str(event.kind),
-            attachments=_attachments(event.attachments),
-            is_incoming=incoming,
-            is_read=not incoming,
-            status="received" if incoming else str(DeliveryStatus.SENT),
-            reply_to=(getattr(event, "reply_to", None) or "")[:255] or None,
-            payload=getattr(event, "payload", None),
-            source=p.item.source,
-            received_at=event.timestamp,
-        )
+    """Insert every message once; returns those that were new (with their stored rows)."""
     if not pending:
         return []
-    new_ids = await _insert_rows([p.row for p in pending if p.row is not None])
+    fields = [
+        _message_fields(p, conversations[(p.account.id, _participant(p.event)[0])]) for p in pending
+    ]
+    inserted = await _insert_rows(fields)
     fresh: list[_Pending] = []
-    for p in pending:
-        assert p.row is not None
-        if p.row.id in new_ids:
-            new_ids.discard(p.row.id)  # the same mid twice in a batch counts once
+    for p, row in zip(pending, fields, strict=True):
+        stored = inserted.pop((row["platform_account_id"], row["platform_message_id"]), None)
+        if stored is not None:  # the same mid twice in a batch counts once
+            p.row = stored
             p.item.result.stored += 1
             fresh.append(p)
         else:
@@ -247,42 +250,22 @@ async def _insert_messages(
     return fresh
 
 
-async def _insert_rows(rows: list[Message]) -> set[uuid.UUID]:
-    """Insert with ON CONFLICT DO NOTHING; the ids of the rows that went in (among others)."""
+async def _insert_rows(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], Message]:
+    """Insert with ON CONFLICT DO NOTHING; the rows that went in, by (account, platform id)."""
     pg = _connection()
     if pg is not None:
-        now = datetime.now(UTC)
-        return await storage_pg.insert_messages(
-            pg, [{**{f: getattr(m, f) for f in _PG_FIELDS}, "created_at": now} for m in rows]
+        stored = await storage_pg.insert_messages(pg, rows, datetime.now(UTC))
+        made = [Message._init_from_db(**row) for row in stored]
+    else:
+        objs = sorted(
+            (Message(id=uuid.uuid4(), **row) for row in rows),
+            key=lambda m: (str(m.platform_account_id), m.platform_message_id),  # type: ignore[attr-defined]
         )
-    rows = sorted(rows, key=lambda m: (str(m.platform_account_id), m.platform_message_id))  # type: ignore[attr-defined]
-    await Message.bulk_create(rows, ignore_conflicts=True)
-    stored = await Message.filter(
-        platform_account_id__in=list({m.platform_account_id for m in rows}),  # type: ignore[attr-defined]
-        platform_message_id__in=list({m.platform_message_id for m in rows}),
-    ).values_list("id", flat=True)
-    return {uuid.UUID(str(i)) for i in stored}
-
-
-_PG_FIELDS = (
-    "id",
-    "workspace_id",
-    "platform_account_id",
-    "conversation_id",
-    "platform_message_id",
-    "sender_id",
-    "sender_name",
-    "content",
-    "kind",
-    "attachments",
-    "is_incoming",
-    "is_read",
-    "status",
-    "reply_to",
-    "payload",
-    "source",
-    "received_at",
-)
+        await Message.bulk_create(objs, ignore_conflicts=True)
+        ids = await Message.filter(id__in=[m.id for m in objs]).values_list("id", flat=True)
+        kept = {uuid.UUID(str(i)) for i in ids}
+        made = [m for m in objs if m.id in kept]
+    return {(m.platform_account_id, m.platform_message_id): m for m in made}  # type: ignore[attr-defined]
 
 
 async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Conversation]) -> None:

@@ -43,48 +43,49 @@ async def upsert_conversations(
     return [Conversation._init_from_db(**dict(row)) for row in found]
 
 
-async def insert_messages(conn: BaseDBAsyncClient, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert messages unless (account, platform id) exists; the ids that were new."""
-    if not rows:
-        return set()
-    columns = {
-        "id": "uuid",
-        "workspace_id": "uuid",
-        "platform_account_id": "uuid",
-        "conversation_id": "uuid",
-        "platform_message_id": "text",
-        "sender_id": "text",
-        "sender_name": "text",
-        "content": "text",
-        "kind": "text",
-        "attachments": "text",
-        "is_incoming": "bool",
-        "is_read": "bool",
-        "status": "text",
-        "reply_to": "text",
-        "payload": "text",
-        "source": "text",
-        "received_at": "timestamptz",
-        "created_at": "timestamptz",
-    }
-    arrays = []
-    for name in columns:
-        values = [r[name] for r in rows]
+_MESSAGE_COLUMNS = {
+    "workspace_id": "uuid",
+    "platform_account_id": "uuid",
+    "conversation_id": "uuid",
+    "platform_message_id": "text",
+    "sender_id": "text",
+    "sender_name": "text",
+    "content": "text",
+    "kind": "text",
+    "attachments": "text",
+    "is_incoming": "bool",
+    "is_read": "bool",
+    "status": "text",
+    "reply_to": "text",
+    "payload": "text",
+    "source": "text",
+    "received_at": "timestamptz",
+}
+_NAMES = ", ".join(_MESSAGE_COLUMNS)
+_UNNEST = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_MESSAGE_COLUMNS.values(), start=1))
+_SELECT = ", ".join("attachments::jsonb" if n == "attachments" else n for n in _MESSAGE_COLUMNS)
+_INSERT_MESSAGES = (
+    f"WITH ins AS (INSERT INTO messages (id, {_NAMES}, is_deleted, slack_posted, created_at)"  # noqa: S608
+    f" SELECT gen_random_uuid(), {_SELECT}, false, false, ${len(_MESSAGE_COLUMNS) + 1}"
+    f" FROM unnest({_UNNEST}) AS v({_NAMES})"
+    " ORDER BY platform_account_id, platform_message_id"
+    " ON CONFLICT (platform_account_id, platform_message_id) DO NOTHING RETURNING *)"
+    " SELECT * FROM ins"
+)
+
+
+async def insert_messages(
+    conn: BaseDBAsyncClient, rows: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """Insert messages unless (account, platform id) exists; the stored rows that were new."""
+    arrays: list[Any] = []
+    for name in _MESSAGE_COLUMNS:
         if name == "attachments":
-            values = [json.dumps(v) for v in values]
-        arrays.append(values)
-    names = ", ".join(columns)
-    unnest = ", ".join(f"${i}::{t}[]" for i, t in enumerate(columns.values(), start=1))
-    select = ", ".join("attachments::jsonb" if n == "attachments" else n for n in columns)
-    _, inserted = await conn.execute_query(
-        f"WITH ins AS (INSERT INTO messages ({names}, is_deleted, slack_posted)"  # noqa: S608
-        f" SELECT {select}, false, false FROM unnest({unnest}) AS v({names})"
-        " ORDER BY platform_account_id, platform_message_id"
-        " ON CONFLICT (platform_account_id, platform_message_id) DO NOTHING RETURNING id)"
-        " SELECT id FROM ins",
-        arrays,
-    )
-    return {row["id"] for row in inserted}
+            arrays.append([json.dumps(r[name]) for r in rows])
+        else:
+            arrays.append([r[name] for r in rows])
+    _, inserted = await conn.execute_query(_INSERT_MESSAGES, [*arrays, now])
+    return [dict(row) for row in inserted]
 
 
 async def update_conversations(conn: BaseDBAsyncClient, conversations: list[Conversation]) -> None:
