@@ -85,7 +85,8 @@ def test_dockerfile_is_slim_and_not_root() -> None:
 def test_env_example_lists_every_variable() -> None:
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     read_by_code: set[str] = set()
-    for path in (ROOT / "inbox").rglob("*.py"):
+    code = [p for top in ("inbox", "bridge", "bot", "web") for p in (ROOT / top).rglob("*.py")]
+    for path in code:
         text = path.read_text()
         read_by_code |= set(re.findall(r'_clean\(env, "([A-Z_]+)"\)', text))
         read_by_code |= set(re.findall(r'environ\.get\(\s*"([A-Z_]+)"', text))
