@@ -171,6 +171,14 @@ class RedisBus:
                 delay = min(delay * 2, 10.0)
 
 
+def channel_for(redis_url: str) -> str:
+    """The pub/sub channel of a deployment: pub/sub ignores the db number, so it is in the name."""
+    from urllib.parse import urlsplit
+
+    db = urlsplit(redis_url).path.strip("/") or "0"
+    return f"{CHANNEL}:{db}"
+
+
 def create_bus(redis_url: str | None) -> EventBus:
     """Redis pub/sub when REDIS_URL is set, otherwise in-process."""
-    return RedisBus(redis_url) if redis_url else InProcessBus()
+    return RedisBus(redis_url, channel_for(redis_url)) if redis_url else InProcessBus()

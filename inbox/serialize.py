@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from inbox.models import Conversation, Message, PlatformAccount
+from inbox.models import Conversation, Invite, Message, PlatformAccount, User, Workspace
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -65,5 +65,36 @@ def account_dict(account: PlatformAccount) -> dict[str, Any]:
         "slack_channel": account.slack_channel,
         "token_expires_at": _iso(account.token_expires_at),
         "last_webhook_at": _iso(account.last_webhook_at),
+        "last_synced_at": _iso(account.last_synced_at),
+        "subscription_ok": account.subscription_ok,
+        "needs_attention": account.needs_attention,
+        "attention_reason": account.attention_reason,
         "created_at": _iso(account.created_at),
+    }
+
+
+def user_dict(user: User, workspace: Workspace | None = None) -> dict[str, Any]:
+    """A dashboard/API user as JSON; the password hash never appears."""
+    data: dict[str, Any] = {
+        "id": str(user.id),
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "workspace_id": str(user.workspace_id),  # type: ignore[attr-defined]
+        "created_at": _iso(user.created_at),
+    }
+    if workspace is not None:
+        data["workspace"] = {"id": str(workspace.id), "name": workspace.name}
+    return data
+
+
+def invite_dict(invite: Invite) -> dict[str, Any]:
+    """An invite code as JSON (shown to the workspace's owner only)."""
+    return {
+        "id": str(invite.id),
+        "code": invite.code,
+        "max_uses": invite.max_uses,
+        "uses": invite.uses,
+        "expires_at": _iso(invite.expires_at),
+        "created_at": _iso(invite.created_at),
     }

@@ -44,6 +44,8 @@ class Settings:
     slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     slack_channel: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
     max_body_bytes: int = 4 * 1024 * 1024
     metrics_token: str | None = None
     secrets_file: Path | None = field(default=None, compare=False)
@@ -58,6 +60,16 @@ class Settings:
         """True for the one-process default: SQLite and no Redis."""
         return self.is_sqlite and not self.redis_url
 
+    @property
+    def slack_oauth(self) -> bool:
+        """True when Slack OAuth (multi-workspace install) is configured."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def slack_enabled(self) -> bool:
+        """True when Slack is on: a single-workspace bot token, OAuth installs, or both."""
+        return bool(self.slack_bot_token) or self.slack_oauth
+
     def secret_values(self) -> list[str]:
         """Every configured secret, so logs and tests can check none leaks."""
         values = [
@@ -68,6 +80,7 @@ class Settings:
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_app_token,
+            self.slack_client_secret,
             self.metrics_token,
         ]
         return [v for v in values if v]
@@ -200,6 +213,11 @@ def load_settings(
     if slack_app_token and not slack_app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-…)")
 
+    slack_client_id = _clean(env, "SLACK_CLIENT_ID")
+    slack_client_secret = _clean(env, "SLACK_CLIENT_SECRET")
+    if bool(slack_client_id) != bool(slack_client_secret):
+        raise ConfigError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET must be set together")
+
     max_body = _clean(env, "MAX_BODY_BYTES") or str(4 * 1024 * 1024)
     if not (max_body.isascii() and max_body.isdigit()) or int(max_body) < 1024:
         raise ConfigError("MAX_BODY_BYTES must be a number of bytes ≥ 1024")
@@ -221,6 +239,8 @@ def load_settings(
         slack_app_token=slack_app_token,
         slack_api_url=_url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL, ("http", "https")),
         slack_channel=_clean(env, "SLACK_CHANNEL"),
+        slack_client_id=slack_client_id,
+        slack_client_secret=slack_client_secret,
         max_body_bytes=int(max_body),
         metrics_token=_clean(env, "METRICS_TOKEN"),
         secrets_file=secrets_file,

@@ -36,6 +36,7 @@ TABLES = (
     "webhook_logs",
     "login_attempts",
     "slack_events",
+    "slack_installations",
 )
 
 

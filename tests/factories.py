@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from inbox.models import PlatformAccount, User, Workspace
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from inbox.models import Analytics, Conversation, Message, PlatformAccount, User, Workspace
 from inbox.services.crypto import TokenCipher
 from inbox.services.passwords import hash_password
 
@@ -53,3 +56,62 @@ async def connect_fixture_accounts(key: str) -> tuple[Workspace, dict[str, Platf
     workspace = await make_workspace()
     accounts = {p: await make_account(workspace, p, key=key) for p in FIXTURE_ACCOUNTS}
     return workspace, accounts
+
+
+async def make_owner(workspace: Workspace, email: str = "owner@example.com") -> User:
+    """The workspace's owner (cheap password hash, password "correct horse")."""
+    user = await make_user(workspace, email)
+    user.role = "owner"
+    await user.save(update_fields=["role"])
+    return user
+
+
+async def make_conversation(
+    account: PlatformAccount,
+    participant_id: str = "7349205816634201",
+    *,
+    name: str = "Customer",
+    last_message_at: datetime | None = None,
+    customer_wrote: timedelta | None = timedelta(minutes=5),
+    unread: int = 0,
+) -> Conversation:
+    """A conversation on the account; the customer wrote `customer_wrote` ago (None: never)."""
+    now = datetime.now(UTC)
+    return await Conversation.create(
+        workspace_id=account.workspace_id,  # type: ignore[attr-defined]
+        platform_account=account,
+        participant_id=participant_id,
+        participant_name=name,
+        last_message_at=last_message_at or now,
+        last_incoming_at=now - customer_wrote if customer_wrote is not None else None,
+        unread_count=unread,
+    )
+
+
+async def make_message(
+    conversation: Conversation,
+    text: str = "Hello",
+    *,
+    incoming: bool = True,
+    is_read: bool | None = None,
+    received_at: datetime | None = None,
+) -> Message:
+    """A stored message in the conversation (unread when incoming, unless told otherwise)."""
+    return await Message.create(
+        workspace_id=conversation.workspace_id,  # type: ignore[attr-defined]
+        platform_account_id=conversation.platform_account_id,  # type: ignore[attr-defined]
+        conversation=conversation,
+        platform_message_id=f"m_{uuid.uuid4().hex}",
+        sender_id=conversation.participant_id if incoming else "page",
+        content=text,
+        is_incoming=incoming,
+        is_read=(not incoming) if is_read is None else is_read,
+        received_at=received_at or datetime.now(UTC),
+    )
+
+
+async def make_analytics(
+    workspace: Workspace, day: date, platform: str = "messenger", **figures: float
+) -> Analytics:
+    """One aggregated analytics row (counts default to 0)."""
+    return await Analytics.create(workspace=workspace, date=day, platform=platform, **figures)

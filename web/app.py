@@ -10,13 +10,15 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from bot import mount as slack
 from bridge import webhooks
 from inbox import db, schema
 from inbox.appkeys import BUS, SETTINGS, WRITER
 from inbox.bus import create_bus
 from inbox.services.writer import IngestWriter
 from inbox.settings import Settings
-from web import health, metrics
+from web import api, dashboard, health, metrics
+from web import ws as websockets
 from web.errors import error_middleware
 from web.middleware import request_id_middleware
 
@@ -72,6 +74,7 @@ async def _tasks(app: web.Application) -> AsyncIterator[None]:
             await loop_task
     await broker.shutdown()
     await broker.state.graph.close()
+    broker.state.slack = None
 
 
 async def _run_schedule(scheduler: object) -> None:
@@ -98,4 +101,8 @@ def create_app(settings: Settings) -> web.Application:
     health.setup(app)
     metrics.setup(app)
     webhooks.setup(app)
+    slack.setup(app)
+    websockets.setup(app)
+    api.setup(app)
+    dashboard.setup(app)
     return app

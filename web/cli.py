@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from inbox.cli import accounts, ops, users
+from bot import cli as slack_cli
+from inbox.cli import accounts, catchup, ops, users
 from inbox.cli.common import CommandError, fail
 from inbox.logs import configure_logging
 from inbox.schema import SchemaBehindError
@@ -42,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     ops.register(commands)
     users.register(commands)
     accounts.register(commands)
+    catchup.register(commands)
+    slack_cli.register(commands)
     return parser
 
 

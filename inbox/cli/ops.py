@@ -40,12 +40,13 @@ def _worker(args: argparse.Namespace, settings: Settings) -> None:
 
 def _scheduler(args: argparse.Namespace, settings: Settings) -> None:
     from taskiq.cli.scheduler.args import SchedulerArgs
-    from taskiq.cli.scheduler.run import run_scheduler
+
+    from inbox.tasks.scheduler import run_until_signalled
 
     if settings.redis_url is None:
         raise CommandError("REDIS_URL is not set: without it `cahts serve` schedules tasks itself")
     scheduler_args = SchedulerArgs.from_cli([SCHEDULER, *TASK_MODULES, "--skip-first-run"])
-    asyncio.run(run_scheduler(scheduler_args))
+    asyncio.run(run_until_signalled(scheduler_args))
 
 
 def _genkey(args: argparse.Namespace, settings: Settings | None) -> None:

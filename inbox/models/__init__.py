@@ -3,6 +3,7 @@
 from inbox.models.auth import LoginAttempt, OAuthState, RefreshToken
 from inbox.models.delivery import Outbox, SlackEvent
 from inbox.models.inbox import Analytics, Conversation, Message, PlatformAccount, WebhookLog
+from inbox.models.slack import SlackInstallation
 from inbox.models.tenancy import Invite, User, Workspace
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "PlatformAccount",
     "RefreshToken",
     "SlackEvent",
+    "SlackInstallation",
     "User",
     "WebhookLog",
     "Workspace",

@@ -20,6 +20,8 @@ class PlatformAccount(Model):
     )
     platform = fields.CharField(max_length=32)
     external_id = fields.CharField(max_length=64)
+    # What webhooks are subscribed through: the Page (Instagram) or the WABA (WhatsApp).
+    parent_external_id = fields.CharField(max_length=64, null=True)
     name = fields.CharField(max_length=200, default="")
     access_token = fields.TextField()
     token_expires_at = fields.DatetimeField(null=True)
@@ -59,6 +61,14 @@ class Conversation(Model):
         "models.User", related_name="assigned_conversations", null=True, on_delete=fields.SET_NULL
     )
     assignee_slack_user = fields.CharField(max_length=32, null=True)
+    # One Slack mirror run per conversation at a time (bot/lease.py); rerun = more work came.
+    slack_lease_owner = fields.CharField(max_length=36, null=True)
+    slack_lease_until = fields.DatetimeField(null=True)
+    slack_rerun = fields.BooleanField(default=False)
+    # "requested" (relink now) or "root_deleted" (relink with the next message); see bot/relink.py.
+    slack_relink = fields.CharField(max_length=16, null=True)
+    slack_relinked_at = fields.DatetimeField(null=True)
+    slack_card_stale = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -100,6 +110,13 @@ class Message(Model):
     source = fields.CharField(max_length=16, default="webhook")
     slack_ts = fields.CharField(max_length=32, null=True)
     slack_posted = fields.BooleanField(default=False)
+    # What the Slack thread shows: the delivery mark ("deleted" for unsent customer messages)
+    # and the customer's reaction; the mirror catches up when these differ from the truth.
+    slack_status = fields.CharField(max_length=16, null=True)
+    slack_reaction = fields.CharField(max_length=64, null=True)
+    # An agent's emoji on a customer message, and what the platform was last told.
+    agent_reaction = fields.CharField(max_length=64, null=True)
+    agent_reaction_sent = fields.CharField(max_length=64, null=True)
     received_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -110,6 +127,7 @@ class Message(Model):
             ("conversation", "received_at"),
             ("workspace", "received_at"),
             ("conversation", "slack_posted"),
+            ("slack_posted", "received_at"),
         )
 
 

@@ -36,6 +36,15 @@ class PlatformAdapter(Protocol):
         """The platform's id for the message just sent, from the send response."""
         ...
 
+    def reaction_request(
+        self, account_id: str, recipient_id: str, message_id: str, emoji: str | None
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The Graph path and body that put `emoji` on a message (None: remove ours).
+
+        None when the platform cannot show that reaction: the caller then does nothing.
+        """
+        ...
+
 
 @cache
 def adapters() -> dict[str, PlatformAdapter]:

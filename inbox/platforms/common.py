@@ -333,6 +333,21 @@ def messaging_send_request(account_id: str, message: OutboundMessage) -> tuple[s
     return f"{account_id}/messages", body
 
 
+def messaging_reaction_request(
+    account_id: str, recipient_id: str, message_id: str, reaction: str | None
+) -> tuple[str, dict[str, Any]]:
+    """Send API sender action `react` (with the reaction) or `unreact` on one message."""
+    payload: dict[str, Any] = {"message_id": message_id}
+    if reaction:
+        payload["reaction"] = reaction
+    body = {
+        "recipient": {"id": recipient_id},
+        "sender_action": "react" if reaction else "unreact",
+        "payload": payload,
+    }
+    return f"{account_id}/messages", body
+
+
 def messaging_sent_id(response: dict[str, Any]) -> str | None:
     """`message_id` of a Send API response."""
     value = response.get("message_id")

@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from inbox.platforms.common import messaging_send_request, messaging_sent_id, parse_messaging_body
+from inbox.platforms.common import (
+    messaging_reaction_request,
+    messaging_send_request,
+    messaging_sent_id,
+    parse_messaging_body,
+)
 from inbox.platforms.events import Event
 from inbox.platforms.outbound import HUMAN_AGENT_WINDOW, OutboundMessage
+
+# Instagram's Send API reacts with the heart ("love") only; other emoji cannot be shown there.
+_LOVE = frozenset("❤️ ❤ ♥️ ♥ 😍 🥰 😘 💕 💖 💗 💓 💞 💘 💝".split())
 
 
 class InstagramAdapter:
@@ -34,6 +42,16 @@ class InstagramAdapter:
     def sent_message_id(self, response: dict[str, Any]) -> str | None:
         """The mid of the message just sent."""
         return messaging_sent_id(response)
+
+    def reaction_request(
+        self, account_id: str, recipient_id: str, message_id: str, emoji: str | None
+    ) -> tuple[str, dict[str, Any]] | None:
+        """A heart becomes `reaction: "love"`; other emoji are not supported (None)."""
+        if emoji is not None and emoji not in _LOVE:
+            return None
+        return messaging_reaction_request(
+            account_id, recipient_id, message_id, "love" if emoji else None
+        )
 
 
 ADAPTER = InstagramAdapter()

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from inbox.platforms.common import messaging_send_request, messaging_sent_id, parse_messaging_body
+from inbox.platforms.common import (
+    messaging_reaction_request,
+    messaging_send_request,
+    messaging_sent_id,
+    parse_messaging_body,
+)
 from inbox.platforms.events import Event
 from inbox.platforms.outbound import HUMAN_AGENT_WINDOW, OutboundMessage
 
@@ -30,6 +35,12 @@ class MessengerAdapter:
     def sent_message_id(self, response: dict[str, Any]) -> str | None:
         """The mid of the message just sent."""
         return messaging_sent_id(response)
+
+    def reaction_request(
+        self, account_id: str, recipient_id: str, message_id: str, emoji: str | None
+    ) -> tuple[str, dict[str, Any]] | None:
+        """Messenger takes any emoji as a reaction (`sender_action: react`)."""
+        return messaging_reaction_request(account_id, recipient_id, message_id, emoji)
 
 
 ADAPTER = MessengerAdapter()

@@ -89,6 +89,19 @@ class WhatsAppAdapter:
             return value if isinstance(value, str) and value else None
         return None
 
+    def reaction_request(
+        self, account_id: str, recipient_id: str, message_id: str, emoji: str | None
+    ) -> tuple[str, dict[str, Any]] | None:
+        """A `reaction` message on the customer's message; an empty emoji removes ours."""
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": recipient_id,
+            "type": "reaction",
+            "reaction": {"message_id": message_id, "emoji": emoji or ""},
+        }
+        return f"{account_id}/messages", body
+
 
 _MEDIA_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
 

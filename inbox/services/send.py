@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +32,6 @@ from inbox.services.crypto import TokenCipher, TokenDecryptError
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-LEASE = timedelta(seconds=60)
 PENDING_PREFIX = "pending:"
 
 
@@ -45,6 +46,11 @@ class ReplyAttachment:
     type: str
     url: str
     name: str | None = None
+
+
+def lease() -> timedelta:
+    """How long one attempt holds its row (SEND_LEASE_SECONDS, default 60); then it is retaken."""
+    return timedelta(seconds=max(float(os.environ.get("SEND_LEASE_SECONDS", "60")), 1.0))
 
 
 def retry_delay(attempt: int) -> float:
@@ -133,13 +139,29 @@ async def enqueue_sends(messages: Sequence[Message]) -> None:
 
 
 async def _claim(outbox_id: uuid.UUID, now: datetime) -> bool:
-    """Take the row for this attempt; a row held by a live attempt (lease) is left alone."""
+    """Take a due row for this attempt; a row held by a live attempt (lease) is left alone."""
     claimed = (
         await Outbox.filter(id=outbox_id)
-        .filter(Q(status="pending") | Q(status="sending", updated_at__lt=now - LEASE))
+        .filter(
+            Q(status="pending", next_attempt_at__isnull=True)
+            | Q(status="pending", next_attempt_at__lte=now)
+            | Q(status="sending", updated_at__lt=now - lease())
+        )
         .update(status="sending", attempts=F("attempts") + 1, updated_at=now)
     )
     return claimed == 1
+
+
+async def send_wait(outbox_id: uuid.UUID, now: datetime | None = None) -> float | None:
+    """Seconds until the row may be tried again (backoff or a lease running out); None when done."""
+    now = now or datetime.now(UTC)
+    row = await Outbox.get_or_none(id=outbox_id)
+    if row is None or row.status not in ("pending", "sending"):
+        return None
+    if row.status == "sending":
+        return max((row.updated_at + lease() - now).total_seconds(), 0.0)
+    due = row.next_attempt_at or now
+    return max((due - now).total_seconds(), 0.0)
 
 
 async def _fail(
@@ -186,7 +208,11 @@ async def deliver(
     bus: EventBus | None = None,
     now: datetime | None = None,
 ) -> str:
-    """One attempt at one outbox row: 'sent', 'failed', 'retry' (transient) or 'skip'."""
+    """One attempt at one outbox row: 'sent', 'failed', 'retry' (transient) or 'skip'.
+
+    'skip' means the row was not taken: already sent or failed, not due yet, or held by
+    another attempt whose lease has not run out (`send_wait` says how long to wait).
+    """
     now = now or datetime.now(UTC)
     if not await _claim(outbox_id, now):
         return "skip"
@@ -213,18 +239,27 @@ async def deliver(
         tag=decision.tag,
     )
     path, body = adapter.send_request(account.external_id, outbound)
+    started = time.monotonic()
     try:
-        response = await graph.post(path, token=token, json=body)
-    except GraphError as exc:
+        # Bounded well inside the lease, so a live attempt is never taken for a dead one.
+        async with asyncio.timeout(lease().total_seconds() / 2):
+            response = await graph.post(path, token=token, json=body)
+    except (GraphError, TimeoutError) as raised:
+        exc = (
+            raised
+            if isinstance(raised, GraphError)
+            else GraphError(0, "no answer from the Graph API in time")
+        )
         if exc.kind is SendErrorKind.TOKEN_INVALID:
             await PlatformAccount.filter(id=account.id).update(
                 needs_attention=True, attention_reason=exc.explain()
             )
         if exc.retryable and outbox.attempts < MAX_ATTEMPTS:
+            failed_at = now + timedelta(seconds=time.monotonic() - started)
             await Outbox.filter(id=outbox.id).update(
                 status="pending",
                 last_error=exc.explain(),
-                next_attempt_at=now + timedelta(seconds=retry_delay(outbox.attempts)),
+                next_attempt_at=failed_at + timedelta(seconds=retry_delay(outbox.attempts)),
             )
             return "retry"
         return await _fail(outbox, message, exc.code, exc.explain(), bus)
@@ -235,12 +270,12 @@ async def deliver(
 
 
 async def _mark_sent(outbox: Outbox, message: Message, account: PlatformAccount, mid: str) -> None:
-    """Record the platform id; an echo that beat us here was this message, so it goes."""
+    """Record the platform id; an echo (webhook or sync) that beat us here was this message."""
     lower = [str(s) for s, r in DELIVERY_RANK.items() if r < DELIVERY_RANK[DeliveryStatus.SENT]]
     async with in_transaction():
         await (
             Message.filter(
-                platform_account_id=account.id, platform_message_id=mid, source="webhook"
+                platform_account_id=account.id, platform_message_id=mid, is_incoming=False
             )
             .exclude(id=message.id)
             .delete()
@@ -258,8 +293,8 @@ async def due_outbox(
     """Outbox rows that should be in flight but are not (enqueue failed, worker died)."""
     now = now or datetime.now(UTC)
     rows = await Outbox.filter(
-        Q(status="pending", updated_at__lt=now - stale)
+        Q(status="pending", next_attempt_at__isnull=True, updated_at__lt=now - stale)
         | Q(status="pending", next_attempt_at__lte=now)
-        | Q(status="sending", updated_at__lt=now - LEASE)
+        | Q(status="sending", updated_at__lt=now - lease())
     ).values_list("id", flat=True)
     return [uuid.UUID(str(r)) for r in rows]

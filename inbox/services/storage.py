@@ -281,6 +281,7 @@ async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Con
             if c.last_incoming_at is None or c.last_incoming_at < at:
                 c.last_incoming_at = at
             c.unread_count += 1
+            c.status = "open"  # a resolved conversation reopens when the customer writes again
         if name and c.participant_name != name[:200]:
             c.participant_name = name[:200]
         changed[c.id] = c
@@ -293,7 +294,13 @@ async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Con
     else:
         await Conversation.bulk_update(
             list(changed.values()),
-            fields=["last_message_at", "last_incoming_at", "unread_count", "participant_name"],
+            fields=[
+                "last_message_at",
+                "last_incoming_at",
+                "unread_count",
+                "participant_name",
+                "status",
+            ],
         )
 
 

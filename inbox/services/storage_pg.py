@@ -89,18 +89,19 @@ async def insert_messages(
 
 
 async def update_conversations(conn: BaseDBAsyncClient, conversations: list[Conversation]) -> None:
-    """Write the new last times, unread counts and names of locked conversations at once."""
+    """Write the new last times, unread counts, names and statuses of locked conversations."""
     await conn.execute_query(
         "UPDATE conversations c SET last_message_at = v.lm, last_incoming_at = v.li,"
-        " unread_count = v.u, participant_name = v.n"
-        " FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::text[])"
-        " AS v(id, lm, li, u, n) WHERE c.id = v.id",
+        " unread_count = v.u, participant_name = v.n, status = v.s"
+        " FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::text[],"
+        " $6::text[]) AS v(id, lm, li, u, n, s) WHERE c.id = v.id",
         [
             [c.id for c in conversations],
             [c.last_message_at for c in conversations],
             [c.last_incoming_at for c in conversations],
             [c.unread_count for c in conversations],
             [c.participant_name for c in conversations],
+            [c.status for c in conversations],
         ],
     )
 

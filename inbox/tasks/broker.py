@@ -6,7 +6,8 @@ import os
 from typing import TYPE_CHECKING
 
 from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
-from taskiq_redis import RedisStreamBroker
+
+from inbox.tasks.streams import ReclaimingStreamBroker
 
 if TYPE_CHECKING:
     from inbox.bus import EventBus
@@ -25,7 +26,7 @@ def build_broker(redis_url: str | None) -> AsyncBroker:
     """Redis stream broker when a URL is given, in-memory otherwise."""
     if not redis_url:
         return InMemoryBroker()
-    return RedisStreamBroker(
+    return ReclaimingStreamBroker(
         url=redis_url,
         queue_name=QUEUE_NAME,
         consumer_group_name=CONSUMER_GROUP,
@@ -42,14 +43,18 @@ def _redis_url_from_env() -> str | None:
 
 
 def attach_state(state: TaskiqState, settings: Settings, bus: EventBus) -> None:
-    """Put what tasks need on the broker state: settings, bus, Graph client, token cipher."""
+    """Put what tasks need on the broker state: settings, bus, Graph and Slack clients, cipher."""
     from inbox.graph import GraphClient
     from inbox.services.crypto import TokenCipher
+    from inbox.slackapi import slack_client
 
     state.settings = settings
     state.bus = bus
     state.graph = GraphClient(settings.meta_graph_url)
     state.cipher = TokenCipher(settings.token_encryption_keys)
+    # None when Slack is not configured: Slack tasks and hooks then do nothing. With OAuth
+    # installs only, its token is None: Slack work picks each workspace's own bot token.
+    state.slack = slack_client(settings) if settings.slack_enabled else None
 
 
 broker: AsyncBroker = build_broker(_redis_url_from_env())
@@ -80,6 +85,7 @@ async def _worker_shutdown(state: TaskiqState) -> None:
     from inbox import db
 
     if getattr(state, "owns_resources", False):
+        state.slack = None
         await state.graph.close()
         await state.bus.close()
         await db.close()

@@ -8,25 +8,38 @@ import uuid
 
 from taskiq import Context, TaskiqDepends
 
-from inbox.services.send import deliver, due_outbox, retry_delay
+from inbox.services.send import MAX_ATTEMPTS, deliver, due_outbox, send_wait
 from inbox.tasks.broker import broker
 
 log = logging.getLogger(__name__)
 
+# Each round is one attempt or one wait for a backoff or a lease; attempts are capped in the row.
+_MAX_ROUNDS = 2 * MAX_ATTEMPTS + 2
+
 
 @broker.task(task_name="send_message")
 async def send_message(outbox_id: str, context: Context = TaskiqDepends()) -> str:
-    """Deliver one outbox row, backing off on transient errors until sent or failed."""
+    """Deliver one outbox row: back off on transient errors, take over a dead attempt's lease.
+
+    Several copies of this task for one row (a redelivery, a flush_outbox kick) are safe:
+    the row is claimed atomically per attempt, so the Graph API sees one attempt at a time.
+    """
+    try:
+        row = uuid.UUID(outbox_id)
+    except (ValueError, TypeError, AttributeError):
+        log.warning("send_message: %r is not an outbox id", outbox_id)
+        return "skip"
     state = context.state
-    attempt = 0
-    while True:
-        attempt += 1
-        outcome = await deliver(
-            uuid.UUID(outbox_id), graph=state.graph, cipher=state.cipher, bus=state.bus
-        )
-        if outcome != "retry":
+    outcome = "skip"
+    for _ in range(_MAX_ROUNDS):
+        outcome = await deliver(row, graph=state.graph, cipher=state.cipher, bus=state.bus)
+        if outcome in ("sent", "failed"):
             return outcome
-        await asyncio.sleep(retry_delay(attempt))
+        wait = await send_wait(row)
+        if wait is None:
+            return outcome
+        await asyncio.sleep(wait + 0.05)
+    return outcome
 
 
 @broker.task(task_name="flush_outbox", schedule=[{"cron": "* * * * *"}])

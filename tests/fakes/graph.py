@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -40,6 +41,36 @@ def graph_error(
     return Scripted(status, {"error": error})
 
 
+def conversations_page(
+    page_id: str, customer_id: str, mid: str, age_minutes: int = 1
+) -> dict[str, Any]:
+    """A one-conversation Conversations API page whose message was written `age_minutes` ago."""
+    written = (datetime.now(UTC) - timedelta(minutes=age_minutes)).strftime(
+        "%Y-%m-%dT%H:%M:%S+0000"
+    )
+    customer = {"name": "Jordan Smith", "id": customer_id}
+    return {
+        "data": [
+            {
+                "id": f"t_{customer_id}",
+                "updated_time": written,
+                "messages": {
+                    "data": [
+                        {
+                            "id": mid,
+                            "created_time": written,
+                            "from": customer,
+                            "to": {"data": [{"name": "Shop", "id": page_id}]},
+                            "message": "Anyone there?",
+                        }
+                    ]
+                },
+            }
+        ],
+        "paging": {"cursors": {"after": "END"}},
+    }
+
+
 @dataclass
 class FakeGraph:
     """Serves /{id}/messages and whatever routes tests add; `url` ends without a slash."""
@@ -59,6 +90,24 @@ class FakeGraph:
     def script(self, method: str, path: str, *answers: Scripted) -> None:
         """Queue answers for `METHOD /path` (path without the version), used before defaults."""
         self.scripts[f"{method} {path}"].extend(answers)
+
+    def serve_pages(self, path_suffix: str, *pages: dict[str, Any]) -> None:
+        """Answer `GET …path_suffix` with cursor-paged bodies: the first, then by `after`."""
+        by_cursor: dict[str | None, dict[str, Any]] = {None: pages[0]}
+        for before, page in itertools.pairwise(pages):
+            by_cursor[before["paging"]["cursors"]["after"]] = page
+
+        async def handler(request: web.Request, path: str, body: Any) -> web.Response:
+            page = by_cursor.get(request.query.get("after"))
+            if page is None:
+                return web.json_response(graph_error(100, "unknown cursor").body, status=400)
+            return web.json_response(page)
+
+        self.routes[f"GET {path_suffix}"] = handler
+
+    def got(self, path_suffix: str) -> list[Recorded]:
+        """GETs whose path ends with the suffix."""
+        return [r for r in self.requests if r.method == "GET" and r.path.endswith(path_suffix)]
 
     def sent(self, path_suffix: str = "/messages") -> list[Recorded]:
         """POSTs whose path ends with the suffix."""

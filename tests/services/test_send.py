@@ -127,7 +127,16 @@ async def test_transient_error_is_retried_then_sent_once(
     assert outbox.status == "pending"
     assert outbox.next_attempt_at is not None
     assert await due_outbox(now=outbox.next_attempt_at) == [outbox.id]
-    again = await deliver(outbox.id, graph=client_and_cipher[0], cipher=client_and_cipher[1])
+    early = await deliver(
+        outbox.id, graph=client_and_cipher[0], cipher=client_and_cipher[1], now=NOW
+    )
+    assert early == "skip"  # the backoff is respected
+    again = await deliver(
+        outbox.id,
+        graph=client_and_cipher[0],
+        cipher=client_and_cipher[1],
+        now=outbox.next_attempt_at,
+    )
     assert again == "sent"
     assert len(graph.sent()) == 2
     assert (
@@ -201,3 +210,62 @@ async def test_an_echo_that_beats_the_send_response_is_not_kept_twice(
     assert outcome == "sent"
     assert await Message.all().count() == 1
     assert (await Message.get()).id == message.id
+
+
+async def test_a_dead_attempts_lease_is_taken_over_once_it_runs_out(
+    database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
+) -> None:
+    from inbox.services.send import send_wait
+
+    conversation = await _conversation(database)
+    [message] = await queue_reply(conversation, text="hi", agent="Ana", source="api", now=NOW)
+    outbox = await Outbox.get(message_id=message.id)
+    # A worker claimed the row ten seconds ago and died before Meta answered.
+    await Outbox.filter(id=outbox.id).update(
+        status="sending", attempts=1, updated_at=NOW - timedelta(seconds=10)
+    )
+    graph_client, cipher = client_and_cipher
+    assert await deliver(outbox.id, graph=graph_client, cipher=cipher, now=NOW) == "skip"
+    assert await send_wait(outbox.id, now=NOW) == pytest.approx(50.0)
+    later = NOW + timedelta(seconds=51)
+    assert await deliver(outbox.id, graph=graph_client, cipher=cipher, now=later) == "sent"
+    assert (await Outbox.get(id=outbox.id)).attempts == 2
+    assert await send_wait(outbox.id, now=later) is None
+
+
+async def test_a_synced_copy_of_our_send_is_not_kept_twice(
+    database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
+) -> None:
+    from inbox.platforms.events import Echo
+    from inbox.services.ingest import store_events
+
+    conversation = await _conversation(database)
+    echo = Echo("messenger", "104578291736452", "m_FAKE000001", "7349205816634201", NOW, "hi")
+    await store_events("messenger", [echo], source="sync")
+    message, outcome = await _send_one(conversation, "hi", client_and_cipher)
+    assert outcome == "sent"
+    assert await Message.all().values_list("id", flat=True) == [message.id]
+
+
+async def test_a_graph_call_outlasting_half_the_lease_is_retried_later(
+    database: Settings,
+    graph: FakeGraph,
+    client_and_cipher: tuple[GraphClient, TokenCipher],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    async def slow(request: web.Request, path: str, body: object) -> web.Response:
+        await asyncio.sleep(1.5)
+        return web.json_response({"message_id": "m_TOO_LATE"})
+
+    monkeypatch.setenv("SEND_LEASE_SECONDS", "1")
+    graph.routes["POST /messages"] = slow
+    conversation = await _conversation(database)
+    message, outcome = await _send_one(conversation, "hi", client_and_cipher)
+    assert outcome == "retry"
+    outbox = await Outbox.get(message_id=message.id)
+    assert "no answer from the Graph API in time" in (outbox.last_error or "")
+    assert message.status == "pending"

@@ -1,0 +1,14 @@
+"""Interactivity (block_actions) listeners."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.listeners.actions import conversation_state, retry_send
+from inbox.settings import Settings
+
+
+def register(app: AsyncApp, settings: Settings) -> None:
+    """Register the action listeners."""
+    retry_send.register(app, settings)
+    conversation_state.register(app, settings)

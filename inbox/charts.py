@@ -1,0 +1,190 @@
+"""Charts (PNG, SVG) and the PDF report, drawn with matplotlib's Agg backend.
+
+Everything here is synchronous and CPU-bound: call it through `asyncio.to_thread` from the
+event loop. Figures are built with `matplotlib.figure.Figure` (no pyplot global state), so
+concurrent renders in threads do not interfere.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Literal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import rc_context
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+Format = Literal["png", "svg", "pdf"]
+PLATFORM_COLORS = {"messenger": "#0084ff", "instagram": "#d62976", "whatsapp": "#25d366"}
+IN_COLOR, OUT_COLOR = "#4c72b0", "#dd8452"
+A4 = (8.27, 11.69)
+_MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+
+
+def mime_type(fmt: Format) -> str:
+    """The content type of a rendered chart."""
+    return _MIME[fmt]
+
+
+def render(figure: Figure, fmt: Format = "png") -> bytes:
+    """The figure as PNG, SVG or PDF bytes."""
+    buffer = io.BytesIO()
+    with rc_context({"pdf.fonttype": 42, "svg.fonttype": "none", "svg.hashsalt": "cahts"}):
+        figure.savefig(buffer, format=fmt, dpi=120, bbox_inches="tight", metadata=_metadata(fmt))
+    return buffer.getvalue()
+
+
+def _metadata(fmt: Format) -> dict[str, Any] | None:
+    if fmt == "pdf":
+        return {"Creator": "cahts", "CreationDate": None}
+    if fmt == "svg":
+        return {"Date": None}
+    return None
+
+
+def _label(day: str) -> str:
+    return date.fromisoformat(day).strftime("%d %b")
+
+
+def draw_daily(ax: Any, days: Sequence[dict[str, Any]]) -> None:
+    """Incoming and outgoing messages per day as stacked bars on `ax`."""
+    labels = [_label(d["date"]) for d in days]
+    incoming = [d["messages_in"] for d in days]
+    outgoing = [d["messages_out"] for d in days]
+    positions = range(len(days))
+    ax.bar(positions, incoming, color=IN_COLOR, label="incoming")
+    ax.bar(positions, outgoing, bottom=incoming, color=OUT_COLOR, label="outgoing")
+    step = max(1, len(days) // 10)
+    ax.set_xticks(list(positions)[::step], labels[::step], rotation=45, ha="right")
+    ax.set_ylabel("messages")
+    ax.set_title("Messages per day")
+    ax.legend(loc="upper left", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def draw_platforms(ax: Any, platforms: Sequence[dict[str, Any]]) -> None:
+    """Messages per platform as horizontal bars on `ax`."""
+    names = [p["platform"] for p in platforms]
+    totals = [p["total_messages"] for p in platforms]
+    colors = [PLATFORM_COLORS.get(n, "#888888") for n in names]
+    ax.barh(names, totals, color=colors)
+    for y, total in enumerate(totals):
+        ax.text(total, y, f" {total}", va="center")
+    ax.set_xlabel("messages")
+    ax.set_title("Messages per platform")
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def draw_response_times(ax: Any, platforms: Sequence[dict[str, Any]]) -> None:
+    """Median and 90th-percentile first response time per platform, in minutes, on `ax`."""
+    rows = [p for p in platforms if p.get("median_first_response_seconds") is not None]
+    positions = range(len(rows))
+    medians = [p["median_first_response_seconds"] / 60 for p in rows]
+    p90s = [(p.get("p90_first_response_seconds") or 0) / 60 for p in rows]
+    colors = [PLATFORM_COLORS.get(p["platform"], "#888888") for p in rows]
+    ax.barh([y + 0.2 for y in positions], medians, height=0.4, color=colors, label="median")
+    ax.barh([y - 0.2 for y in positions], p90s, height=0.4, color="#c9cde0", label="90% within")
+    for y, (median, p90) in enumerate(zip(medians, p90s, strict=True)):
+        ax.text(median, y + 0.2, f" {median:.0f}", va="center")
+        ax.text(p90, y - 0.2, f" {p90:.0f}", va="center")
+    ax.set_yticks(list(positions), [p["platform"] for p in rows])
+    ax.set_xlabel("minutes to the first reply")
+    ax.set_title("First response time")
+    if rows:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
+    else:
+        ax.text(
+            0.5, 0.5, "no replies in this period", ha="center", va="center", transform=ax.transAxes
+        )
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def daily_chart(days: Sequence[dict[str, Any]], fmt: Format = "png") -> bytes:
+    """The messages-per-day chart (items of `reports.daily`)."""
+    figure = Figure(figsize=(8, 4))
+    draw_daily(figure.add_subplot(), days)
+    return render(figure, fmt)
+
+
+def platform_chart(platforms: Sequence[dict[str, Any]], fmt: Format = "png") -> bytes:
+    """The messages-per-platform chart (items of `reports.by_platform`)."""
+    figure = Figure(figsize=(6, 3))
+    draw_platforms(figure.add_subplot(), platforms)
+    return render(figure, fmt)
+
+
+def response_chart(platforms: Sequence[dict[str, Any]], fmt: Format = "png") -> bytes:
+    """The first-response-time chart (items of `reports.by_platform`)."""
+    figure = Figure(figsize=(6, 3))
+    draw_response_times(figure.add_subplot(), platforms)
+    return render(figure, fmt)
+
+
+def _table(ax: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    ax.axis("off")
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    if not rows:
+        ax.text(0, 0.5, "no data for this period", fontsize=10)
+        return
+    table = ax.table(cellText=rows, colLabels=header, loc="upper left", cellLoc="left")
+    table.auto_set_font_size(False)
+    table.set_fontsize(9)
+    table.scale(1, 1.4)
+
+
+def report_pdf(
+    title: str,
+    subtitle: str,
+    summary: Sequence[tuple[str, str]],
+    days: Sequence[dict[str, Any]],
+    platforms: Sequence[dict[str, Any]],
+) -> bytes:
+    """A two-page A4 PDF: summary and per-platform tables, then the charts."""
+    buffer = io.BytesIO()
+    with (
+        rc_context({"pdf.fonttype": 42}),
+        PdfPages(
+            buffer,
+            metadata={
+                "Title": title,
+                "Subject": subtitle,
+                "Creator": "cahts",
+                "CreationDate": None,
+            },
+        ) as pdf,
+    ):
+        first = Figure(figsize=A4)
+        first.suptitle(title, x=0.08, ha="left", fontsize=16, fontweight="bold")
+        first.text(0.08, 0.935, subtitle, fontsize=10)
+        top, bottom = first.subplots(2, 1, gridspec_kw={"height_ratios": [1, 1]})
+        _table(top, "Summary", ("figure", "value"), [list(pair) for pair in summary])
+        _table(
+            bottom,
+            "Per platform",
+            ("platform", "messages", "in", "out", "new conv.", "share"),
+            [
+                [
+                    p["platform"],
+                    str(p["total_messages"]),
+                    str(p["messages_in"]),
+                    str(p["messages_out"]),
+                    str(p["new_conversations"]),
+                    f"{p['share'] * 100:.0f}%",
+                ]
+                for p in platforms
+            ],
+        )
+        pdf.savefig(first)
+        second = Figure(figsize=A4)
+        upper, lower = second.subplots(2, 1)
+        draw_daily(upper, days)
+        draw_platforms(lower, platforms)
+        second.tight_layout(pad=3)
+        pdf.savefig(second)
+    return buffer.getvalue()

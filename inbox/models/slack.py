@@ -1,0 +1,32 @@
+"""Slack installs: which Slack team's bot serves which cahts workspace (tokens encrypted)."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from inbox.models.tenancy import Workspace
+
+
+class SlackInstallation(Model):
+    """The bot of one Slack team installed through OAuth, serving one cahts workspace."""
+
+    id = fields.UUIDField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="slack_installations", on_delete=fields.CASCADE
+    )
+    team_id = fields.CharField(max_length=32, unique=True)
+    team_name = fields.CharField(max_length=200, default="")
+    enterprise_id = fields.CharField(max_length=32, null=True)
+    app_id = fields.CharField(max_length=32, null=True)
+    bot_token = fields.TextField()
+    bot_id = fields.CharField(max_length=32, null=True)
+    bot_user_id = fields.CharField(max_length=32, null=True)
+    bot_scopes = fields.TextField(default="")
+    installer_user_id = fields.CharField(max_length=32, null=True)
+    # The channel picked at install (incoming-webhook): where threads go without an account channel.
+    default_channel = fields.CharField(max_length=64, null=True)
+    installed_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "slack_installations"

@@ -1,0 +1,205 @@
+"""Facebook Login for Messenger and Instagram: the dialog URL, the `state`, the code exchange."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from inbox.graph import GraphClient, GraphError
+from inbox.models import OAuthState, User
+from inbox.settings import Settings
+
+STATE_TTL = timedelta(minutes=10)
+DIALOG_HOST = "https://www.facebook.com"
+CALLBACK_PATH = "/api/platforms/callback"
+OAUTH_PLATFORMS = ("instagram", "messenger")
+SCOPES = {
+    "messenger": (
+        "pages_show_list",
+        "pages_messaging",
+        "pages_manage_metadata",
+        "pages_read_engagement",
+    ),
+    "instagram": (
+        "instagram_basic",
+        "instagram_manage_messages",
+        "pages_show_list",
+        "pages_manage_metadata",
+        "pages_read_engagement",
+    ),
+}
+PAGE_FIELDS = "id,name,access_token,instagram_business_account{id,username,name}"
+_VERSION = re.compile(r"^v\d+\.\d+$")
+_STATE = re.compile(r"^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$")
+
+
+class StateError(Exception):
+    """The `state` of a callback is forged, unknown, already used or expired."""
+
+
+class OAuthError(Exception):
+    """The code exchange or the Page listing failed; the message is for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A Facebook Page the user granted, with its token and linked Instagram account."""
+
+    id: str
+    name: str
+    token: str
+    instagram_id: str | None = None
+    instagram_name: str | None = None
+
+
+def redirect_uri(settings: Settings) -> str:
+    """Where Facebook sends the browser back: PUBLIC_URL + the callback route."""
+    return settings.public_url + CALLBACK_PATH
+
+
+def graph_version(graph_url: str) -> str:
+    """The Graph API version in META_GRAPH_URL (the dialog must use the same), default v21.0."""
+    last = urlsplit(graph_url).path.rstrip("/").rsplit("/", 1)[-1]
+    return last if _VERSION.match(last) else "v21.0"
+
+
+def dialog_url(settings: Settings, platform: str, state: str) -> str:
+    """The Facebook Login dialog URL for connecting Pages (Messenger) or IG accounts."""
+    params = {
+        "client_id": settings.meta_app_id or "",
+        "redirect_uri": redirect_uri(settings),
+        "state": state,
+        "scope": ",".join(SCOPES[platform]),
+        "response_type": "code",
+    }
+    return (
+        f"{DIALOG_HOST}/{graph_version(settings.meta_graph_url)}/dialog/oauth?{urlencode(params)}"
+    )
+
+
+def _signature(nonce: str, secret: str) -> str:
+    mac = hmac.new(secret.encode(), b"cahts-oauth-state:" + nonce.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
+
+
+def _hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+async def create_state(user: User, platform: str, secret: str, now: datetime | None = None) -> str:
+    """A signed, random, single-use `state` bound to this user, valid for STATE_TTL."""
+    now = now or datetime.now(UTC)
+    nonce = secrets.token_urlsafe(32)
+    state = f"{nonce}.{_signature(nonce, secret)}"
+    await OAuthState.create(
+        state_hash=_hash(state),
+        user=user,
+        workspace_id=user.workspace_id,  # type: ignore[attr-defined]
+        platform=platform,
+        expires_at=now + STATE_TTL,
+    )
+    return state
+
+
+async def consume_state(state: str, secret: str, now: datetime | None = None) -> OAuthState:
+    """Use a `state` once: StateError when forged, unknown, reused, expired or its user is gone."""
+    now = now or datetime.now(UTC)
+    if not _STATE.match(state):
+        raise StateError("the OAuth state is malformed")
+    nonce, signature = state.split(".")
+    if not hmac.compare_digest(signature, _signature(nonce, secret)):
+        raise StateError("the OAuth state was not issued by this server")
+    row = await OAuthState.get_or_none(state_hash=_hash(state))
+    if row is None:
+        raise StateError("the OAuth state is unknown")
+    taken = await OAuthState.filter(id=row.id, used_at__isnull=True).update(used_at=now)
+    if taken != 1:
+        raise StateError("the OAuth state was already used; start the connection again")
+    if row.expires_at <= now:
+        raise StateError("the OAuth state has expired; start the connection again")
+    if row.user_id is None or not await User.exists(id=row.user_id, is_active=True):  # type: ignore[attr-defined]
+        raise StateError("the user who started this connection no longer exists")
+    return row
+
+
+async def prune_states(now: datetime | None = None) -> int:
+    """Delete states that can no longer be used."""
+    now = now or datetime.now(UTC)
+    return await OAuthState.filter(expires_at__lt=now - timedelta(days=1)).delete()
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise OAuthError(f"Meta's answer has no {key}")
+    return value
+
+
+async def exchange_code(graph: GraphClient, settings: Settings, code: str) -> str:
+    """Code → short-lived user token → long-lived user token (about 60 days)."""
+    app = {"client_id": settings.meta_app_id or "", "client_secret": settings.meta_app_secret or ""}
+    try:
+        short = await graph.get(
+            "oauth/access_token",
+            params={**app, "redirect_uri": redirect_uri(settings), "code": code},
+        )
+        long = await graph.get(
+            "oauth/access_token",
+            params={
+                **app,
+                "grant_type": "fb_exchange_token",
+                "fb_exchange_token": _text(short, "access_token"),
+            },
+        )
+    except GraphError as exc:
+        raise OAuthError(f"Facebook refused the login code ({exc.message})") from exc
+    return _text(long, "access_token")
+
+
+def _page(item: Any) -> Page | None:
+    if not isinstance(item, dict):
+        return None
+    page_id, name, token = item.get("id"), item.get("name"), item.get("access_token")
+    if not (isinstance(page_id, str) and page_id.isdigit() and len(page_id) <= 64):
+        return None
+    if not isinstance(token, str) or not token:
+        return None
+    ig = item.get("instagram_business_account")
+    ig_id = ig.get("id") if isinstance(ig, dict) else None
+    ig_name = (ig.get("username") or ig.get("name")) if isinstance(ig, dict) else None
+    valid_ig = isinstance(ig_id, str) and ig_id.isdigit() and len(ig_id) <= 64
+    return Page(
+        id=page_id,
+        name=name if isinstance(name, str) else "",
+        token=token,
+        instagram_id=ig_id if valid_ig else None,
+        instagram_name=ig_name if valid_ig and isinstance(ig_name, str) else None,
+    )
+
+
+async def list_pages(graph: GraphClient, user_token: str, max_pages: int = 10) -> list[Page]:
+    """The Pages the user granted (following Graph paging), with Page tokens and IG accounts."""
+    pages: list[Page] = []
+    params: dict[str, str] = {"fields": PAGE_FIELDS, "limit": "100"}
+    try:
+        for _ in range(max_pages):
+            body = await graph.get("me/accounts", token=user_token, params=params)
+            data = body.get("data")
+            if not isinstance(data, list):
+                raise OAuthError("Meta's answer has no list of Pages")
+            pages += [p for p in (_page(item) for item in data) if p is not None]
+            paging = body.get("paging")
+            after = paging.get("cursors", {}).get("after") if isinstance(paging, dict) else None
+            if not (isinstance(paging, dict) and paging.get("next") and isinstance(after, str)):
+                break
+            params = {**params, "after": after}
+    except GraphError as exc:
+        raise OAuthError(f"could not list your Facebook Pages ({exc.message})") from exc
+    return pages

@@ -1,0 +1,213 @@
+"""Customer → Slack beyond text: files, and what is shown in words."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from inbox.models import Message
+from tests.bot.conftest import (
+    CHANNEL,
+    CUSTOMER,
+    WA_CUSTOMER,
+    Loop,
+    messenger_items,
+    messenger_text,
+    now_ms,
+)
+from tests.factories import make_account
+
+PHOTO = b"\x89PNG\r\n\x1a\nfake-photo-bytes"
+
+
+def _item(message: dict[str, Any], offset: int = 0) -> dict[str, Any]:
+    return {
+        "sender": {"id": CUSTOMER},
+        "recipient": {"id": "104578291736452"},
+        "timestamp": now_ms() + offset,
+        "message": message,
+    }
+
+
+def _thread(loop: Loop) -> list[dict[str, Any]]:
+    [root] = loop.slack.roots(CHANNEL)
+    return loop.slack.thread(CHANNEL, root["ts"])
+
+
+async def test_a_messenger_photo_is_downloaded_and_uploaded_into_the_thread(loop: Loop) -> None:
+    async def cdn(request: web.Request, path: str, body: Any) -> web.Response:
+        return web.Response(body=PHOTO, content_type="image/png")
+
+    loop.graph.routes["GET /cdn/photo.png"] = cdn
+    url = f"{loop.graph.url}/cdn/photo.png"
+    attachment = {"type": "image", "payload": {"url": url}}
+    await loop.webhook(
+        "messenger", messenger_items([_item({"mid": "m_photo", "attachments": [attachment]})])
+    )
+
+    [post] = _thread(loop)
+    assert post["text"] == "_sent a photo_"
+    [upload] = loop.slack.uploads
+    assert upload["data"] == PHOTO
+    assert (upload["channel"], upload["thread_ts"]) == (CHANNEL, post["thread_ts"])
+    assert upload["title"].endswith(".png")
+    assert (await Message.get()).slack_posted is True
+
+
+async def test_a_whatsapp_photo_is_fetched_by_media_id_with_the_token(loop: Loop) -> None:
+    account = await make_account(
+        loop.workspace, "whatsapp", key=loop.settings.token_encryption_keys[0]
+    )
+    seen_tokens: list[str | None] = []
+
+    async def media_info(request: web.Request, path: str, body: Any) -> web.Response:
+        url = f"{loop.graph.url}/wa-bin/1003383421387256/photo"
+        return web.json_response({"url": url, "mime_type": "image/jpeg", "id": "1003383421387256"})
+
+    async def media_bytes(request: web.Request, path: str, body: Any) -> web.Response:
+        seen_tokens.append(request.headers.get("Authorization"))
+        return web.Response(body=PHOTO, content_type="image/jpeg")
+
+    loop.graph.routes["GET /1003383421387256"] = media_info
+    loop.graph.routes["GET /wa-bin/1003383421387256/photo"] = media_bytes
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "102290129340398",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"phone_number_id": account.external_id},
+                            "contacts": [{"profile": {"name": "Sheena"}, "wa_id": WA_CUSTOMER}],
+                            "messages": [
+                                {
+                                    "from": WA_CUSTOMER,
+                                    "id": "wamid.PHOTO1",
+                                    "timestamp": str(int(time.time())),
+                                    "type": "image",
+                                    "image": {
+                                        "caption": "This <one> & that",
+                                        "mime_type": "image/jpeg",
+                                        "id": "1003383421387256",
+                                    },
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    await loop.webhook("whatsapp", payload)
+
+    [root] = loop.slack.roots(CHANNEL)
+    assert "WhatsApp" in str(root["blocks"])
+    [post] = loop.slack.thread(CHANNEL, root["ts"])
+    assert post["username"] == "Sheena"
+    assert post["text"] == "This &lt;one&gt; &amp; that\n_sent a photo_"
+    [upload] = loop.slack.uploads
+    assert upload["data"] == PHOTO
+    assert upload["title"].endswith((".jpg", ".jpeg"))
+    assert seen_tokens == ["Bearer EAA-test-token"]
+
+
+async def test_a_file_that_cannot_be_fetched_is_said_so_and_the_thread_goes_on(
+    loop: Loop,
+) -> None:
+    attachment = {"type": "video", "payload": {"url": f"{loop.graph.url}/cdn/missing.mp4"}}
+    await loop.webhook(
+        "messenger",
+        messenger_items(
+            [
+                _item({"mid": "m_video", "attachments": [attachment]}),
+                _item({"mid": "m_after", "text": "did you get it?"}, offset=5),
+            ]
+        ),
+    )
+    texts = [m["text"] for m in _thread(loop)]
+    assert texts == [
+        "_sent a video (not copied to Slack: the platform answered HTTP 404)_",
+        "did you get it?",
+    ]
+    assert loop.slack.uploads == []
+
+
+async def test_reactions_replies_deletions_and_unsupported_are_shown(
+    loop: Loop,
+) -> None:
+    await loop.webhook("messenger", messenger_text("Do you ship to Oslo?", mid="m_question"))
+    await loop.webhook(
+        "messenger",
+        messenger_items(
+            [
+                _item({"mid": "m_answer", "text": "Yes", "reply_to": {"mid": "m_question"}}),
+                _item({"mid": "m_odd", "is_unsupported": True}, offset=1),
+                _item({"mid": "m_tap", "text": "Buy now", "quick_reply": {"payload": "B"}}, 2),
+            ]
+        ),
+    )
+    reaction = {"mid": "m_question", "action": "react", "reaction": "love", "emoji": "❤️"}
+    reacted = {k: v for k, v in _item({}).items() if k != "message"} | {"reaction": reaction}
+    await loop.webhook("messenger", messenger_items([reacted]))
+    await loop.webhook(
+        "messenger", messenger_items([_item({"mid": "m_answer", "is_deleted": True}, offset=9)])
+    )
+
+    texts = [m["text"] for m in _thread(loop)]
+    assert texts == [
+        "Do you ship to Oslo?",
+        "_Jane Doe unsent this message._",  # was "in reply to … Yes", updated in place
+        "_sent a message that can't be shown here; open Messenger to see it_",
+        "Buy now _(quick reply)_",
+    ]
+    question = await Message.get(platform_message_id="m_question")
+    assert loop.slack.marks(CHANNEL, str(question.slack_ts)) == ["heart"]  # a Slack reaction now
+    deleted = await Message.get(platform_message_id="m_answer")
+    assert deleted.slack_status == "deleted"
+    [update] = loop.slack.called("chat.update")[-1:]
+    assert update.args["ts"] == deleted.slack_ts
+
+
+async def test_a_reply_to_an_earlier_message_quotes_it(loop: Loop) -> None:
+    await loop.webhook("messenger", messenger_text("Do you ship to Oslo?", mid="m_question"))
+    item = _item({"mid": "m_answer", "text": "Yes", "reply_to": {"mid": "m_question"}})
+    await loop.webhook("messenger", messenger_items([item]))
+    assert _thread(loop)[-1]["text"] == "_↩ in reply to “Do you ship to Oslo?”_\nYes"
+
+
+async def test_an_instagram_story_mention_is_words_and_no_media(loop: Loop) -> None:
+    account = await make_account(
+        loop.workspace, "instagram", key=loop.settings.token_encryption_keys[0], name="Shop IG"
+    )
+    cdn = "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1"
+    body = {
+        "object": "instagram",
+        "entry": [
+            {
+                "id": account.external_id,
+                "time": now_ms(),
+                "messaging": [
+                    {
+                        "sender": {"id": "1192837465019283"},
+                        "recipient": {"id": account.external_id},
+                        "timestamp": now_ms(),
+                        "message": {
+                            "mid": "ig_story_1",
+                            "attachments": [{"type": "story_mention", "payload": {"url": cdn}}],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    await loop.webhook("instagram", body)
+    [root] = loop.slack.roots(CHANNEL)
+    [post] = loop.slack.thread(CHANNEL, root["ts"])
+    assert post["text"] == "_mentioned Shop IG in their story_"
+    assert post["username"].startswith("Instagram customer")
+    assert loop.slack.uploads == []

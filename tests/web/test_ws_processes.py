@@ -1,0 +1,59 @@
+"""WebSocket events across two real server processes sharing Redis, and a closing reason on stop."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from contextlib import ExitStack
+from pathlib import Path
+
+import aiohttp
+
+from inbox.services.tokens import start_session
+from inbox.settings import Settings
+from tests.conftest import APP_SECRET, REDIS_URL, cahts_env
+from tests.factories import make_account, make_user, make_workspace
+from tests.helpers import fixture_bytes, sign_meta
+from tests.processes import serving
+
+
+async def test_events_cross_servers_and_sockets_learn_why_they_close(
+    database: Settings, tmp_path: Path
+) -> None:
+    import redis.asyncio as aioredis
+
+    await aioredis.from_url(REDIS_URL).flushdb()
+    workspace = await make_workspace()
+    await make_account(workspace, "messenger", key=database.token_encryption_keys[0])
+    user = await make_user(workspace)
+    token = (await start_session(user, database.jwt_secret)).access
+    env = {
+        **cahts_env(database.database_url, REDIS_URL=REDIS_URL),
+        "TOKEN_ENCRYPTION_KEYS": ",".join(database.token_encryption_keys),
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+    with ExitStack() as stack:
+        first = stack.enter_context(serving(env, tmp_path, procs))
+        second = stack.enter_context(serving(env, tmp_path, procs))
+        async with aiohttp.ClientSession() as session:
+            socket = await session.ws_connect(f"{second}/ws/messages/")
+            await socket.send_json({"type": "authenticate", "token": token})
+            assert (await socket.receive_json(timeout=5))["type"] == "authenticated"
+            await socket.send_json({"type": "subscribe_messages"})
+            assert (await socket.receive_json(timeout=5))["type"] == "subscribed"
+
+            body = fixture_bytes("messenger", "text")
+            async with session.post(
+                f"{first}/api/webhooks/messenger", data=body, headers=sign_meta(body, APP_SECRET)
+            ) as response:
+                assert response.status == 200
+            frame = await socket.receive_json(timeout=5)
+            assert frame["type"] == "new_message"
+            assert frame["message"]["content"] == "Is the blue model still available?"
+
+            procs[1].send_signal(signal.SIGTERM)
+            closing = await socket.receive(timeout=10)
+            assert closing.type == aiohttp.WSMsgType.CLOSE
+            assert closing.data == aiohttp.WSCloseCode.GOING_AWAY
+            assert closing.extra == "server shutting down"
+            assert procs[1].wait(timeout=20) == 0
