@@ -138,6 +138,34 @@ async def enqueue_sends(messages: Sequence[Message]) -> None:
                 log.warning("could not enqueue send %s (%s); flush_outbox will retry", oid, exc)
 
 
+async def _earlier_in_flight(outbox_id: uuid.UUID) -> bool:
+    """True while a send written before this one, to the same conversation, is unfinished."""
+    rows = await Message.filter(outbox__id=outbox_id).values("conversation_id", "received_at")
+    if not rows:
+        return False
+    return await Outbox.filter(
+        status__in=["pending", "sending"],
+        message__conversation_id=rows[0]["conversation_id"],
+        message__received_at__lt=rows[0]["received_at"],
+    ).exists()
+
+
+async def next_in_line(outbox_id: uuid.UUID) -> uuid.UUID | None:
+    """The conversation's oldest unfinished send after this one finished, to resume it."""
+    rows = await Message.filter(outbox__id=outbox_id).values("conversation_id")
+    if not rows:
+        return None
+    following = (
+        await Outbox.filter(
+            status__in=["pending", "sending"], message__conversation_id=rows[0]["conversation_id"]
+        )
+        .order_by("message__received_at")
+        .limit(1)
+        .values_list("id", flat=True)
+    )
+    return uuid.UUID(str(following[0])) if following else None
+
+
 async def _claim(outbox_id: uuid.UUID, now: datetime) -> bool:
     """Take a due row for this attempt; a row held by a live attempt (lease) is left alone."""
     claimed = (
@@ -208,12 +236,16 @@ async def deliver(
     bus: EventBus | None = None,
     now: datetime | None = None,
 ) -> str:
-    """One attempt at one outbox row: 'sent', 'failed', 'retry' (transient) or 'skip'.
+    """One attempt at one outbox row: 'sent', 'failed', 'retry', 'blocked' or 'skip'.
 
     'skip' means the row was not taken: already sent or failed, not due yet, or held by
     another attempt whose lease has not run out (`send_wait` says how long to wait).
+    'blocked' means an earlier send of the same conversation is still in flight: sends
+    leave in the order they were written, and `next_in_line` resumes this one after it.
     """
     now = now or datetime.now(UTC)
+    if await _earlier_in_flight(outbox_id):
+        return "blocked"
     if not await _claim(outbox_id, now):
         return "skip"
     outbox = await Outbox.get(id=outbox_id)

@@ -8,7 +8,7 @@ import uuid
 
 from taskiq import Context, TaskiqDepends
 
-from inbox.services.send import MAX_ATTEMPTS, deliver, due_outbox, send_wait
+from inbox.services.send import MAX_ATTEMPTS, deliver, due_outbox, next_in_line, send_wait
 from inbox.tasks.broker import broker
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,12 @@ async def send_message(outbox_id: str, context: Context = TaskiqDepends()) -> st
     outcome = "skip"
     for _ in range(_MAX_ROUNDS):
         outcome = await deliver(row, graph=state.graph, cipher=state.cipher, bus=state.bus)
+        if outcome == "blocked":
+            return outcome  # the earlier send resumes this one when it finishes
         if outcome in ("sent", "failed"):
+            following = await next_in_line(row)
+            if following is not None:
+                await send_message.kiq(str(following))
             return outcome
         wait = await send_wait(row)
         if wait is None:

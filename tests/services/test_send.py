@@ -269,3 +269,46 @@ async def test_a_graph_call_outlasting_half_the_lease_is_retried_later(
     outbox = await Outbox.get(message_id=message.id)
     assert "no answer from the Graph API in time" in (outbox.last_error or "")
     assert message.status == "pending"
+
+
+async def test_pieces_of_one_reply_leave_in_order(
+    database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
+) -> None:
+    from inbox.services.send import next_in_line
+
+    conversation = await _conversation(database)
+    messages = await queue_reply(
+        conversation, text="part " * 600, agent="Ana", source="api", now=NOW
+    )
+    assert len(messages) == 2
+    first, second = [await Outbox.get(message_id=m.id) for m in messages]
+    gc, cipher = client_and_cipher
+    assert await deliver(second.id, graph=gc, cipher=cipher, now=NOW) == "blocked"
+    assert graph.sent() == []
+    assert await next_in_line(first.id) == first.id
+    assert await deliver(first.id, graph=gc, cipher=cipher, now=NOW) == "sent"
+    assert await next_in_line(first.id) == second.id
+    assert await deliver(second.id, graph=gc, cipher=cipher, now=NOW) == "sent"
+    texts = [r.json["message"]["text"] for r in graph.sent()]
+    assert texts == [messages[0].content, messages[1].content]
+    assert await next_in_line(second.id) is None
+
+
+async def test_the_task_chain_sends_every_piece_in_order(client: object, graph: FakeGraph) -> None:
+    import asyncio
+
+    from inbox.appkeys import SETTINGS
+    from inbox.services.send import enqueue_sends
+
+    settings = client.app[SETTINGS]  # type: ignore[attr-defined]
+    conversation = await _conversation(settings)
+    text = " ".join(f"w{i:04d}" for i in range(1200))
+    messages = await queue_reply(conversation, text=text, agent="Ana", source="api")
+    assert len(messages) == 4
+    await enqueue_sends(list(reversed(messages)))
+    for _ in range(200):
+        if len(graph.sent()) == 4:
+            break
+        await asyncio.sleep(0.05)
+    texts = [r.json["message"]["text"] for r in graph.sent()]
+    assert texts == [m.content for m in messages]
