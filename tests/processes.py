@@ -87,3 +87,19 @@ def post_webhook(base: str, platform: str, body: bytes) -> int:
             return int(response.status)
     except HTTPError as exc:
         return exc.code
+
+
+def count_rows(url: str, table: str) -> int:
+    """Rows in a table of a PostgreSQL database (as the processes under test left it)."""
+    import asyncio
+
+    import asyncpg
+
+    async def count() -> int:
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608
+        finally:
+            await conn.close()
+
+    return asyncio.run(count())

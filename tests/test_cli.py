@@ -7,12 +7,11 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from tests.conftest import APP_SECRET, PG_URL, _recreate_database, cahts_env
 from tests.helpers import fixture_bytes
-from tests.processes import CAHTS, free_port, post_webhook, run, serving
+from tests.processes import CAHTS, count_rows, free_port, post_webhook, run, serving
 
 SUBCOMMANDS = [
     ["serve"],
@@ -36,14 +35,6 @@ def fresh_pg() -> str:
     url = PG_URL + "_cli"
     asyncio.run(_recreate_database(url))
     return url
-
-
-async def _count(url: str, table: str) -> int:
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608
-    finally:
-        await conn.close()
 
 
 @pytest.mark.parametrize("words", SUBCOMMANDS, ids=" ".join)
@@ -80,7 +71,6 @@ def test_embedded_sqlite_end_to_end_one_row_however_often_sent(tmp_path: Path) -
 
 
 def test_postgres_migrate_add_serve_one_row(fresh_pg: str, tmp_path: Path) -> None:
-    import asyncio
 
     env = cahts_env(fresh_pg)
     first = run(["migrate"], env, tmp_path)
@@ -101,7 +91,7 @@ def test_postgres_migrate_add_serve_one_row(fresh_pg: str, tmp_path: Path) -> No
     with serving(env, tmp_path) as base:
         statuses = [post_webhook(base, "whatsapp", body) for _ in range(3)]
     assert statuses == [200] * 3
-    assert asyncio.run(_count(fresh_pg, "messages")) == 1
+    assert count_rows(fresh_pg, "messages") == 1
 
 
 def test_postgres_server_refuses_a_schema_that_is_behind(fresh_pg: str, tmp_path: Path) -> None:

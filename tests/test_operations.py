@@ -9,12 +9,11 @@ import subprocess
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 
 from tests.conftest import APP_SECRET, PG_URL, _recreate_database, cahts_env
 from tests.helpers import load_fixture, sign_meta
-from tests.processes import post_webhook, run, serving
+from tests.processes import count_rows, post_webhook, run, serving
 
 SECRETS = {
     "JWT_SECRET": "jwt-secret-that-must-never-be-logged-0123456789",
@@ -49,14 +48,6 @@ def _body(n: int) -> bytes:
     item["message"]["mid"] = f"m_ops_{n}"
     item["sender"]["id"] = str(1000 + n % 7)
     return json.dumps(payload).encode()
-
-
-async def _count(url: str, table: str) -> int:
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608
-    finally:
-        await conn.close()
 
 
 def test_logs_are_json_lines_without_secrets(ops_db: str, tmp_path: Path) -> None:
@@ -125,7 +116,7 @@ def test_sigterm_drains_in_flight_requests_and_loses_nothing(ops_db: str, tmp_pa
     acknowledged = statuses.count(200)
     assert acknowledged >= total // 4
     assert set(statuses) <= {200, 0, 503}, sorted(set(statuses))
-    stored = asyncio.run(_count(ops_db, "messages"))
-    logs = asyncio.run(_count(ops_db, "webhook_logs"))
+    stored = count_rows(ops_db, "messages")
+    logs = count_rows(ops_db, "webhook_logs")
     assert stored >= acknowledged, "an acknowledged webhook was lost"
     assert logs == stored, "a body and its messages were not written together"
