@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -207,3 +208,216 @@ async def run_load(
         await asyncio.gather(*(worker(session, deadline) for _ in range(concurrency)))
         result.elapsed = time.perf_counter() - start
     return result
+
+
+# --------------------------------------------------------------------------- PostgreSQL, env
+
+PG_BASE_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+# Variables cahts reads that must not leak into a bench server from the caller's shell.
+SERVER_NEUTRALISED_ENV = (
+    "REDIS_URL",
+    "HOST",
+    "PORT",
+    "PUBLIC_URL",
+    "META_APP_ID",
+    "META_VERIFY_TOKEN",
+    "META_GRAPH_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "SLACK_CHANNEL",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "MAX_BODY_BYTES",
+    "METRICS_TOKEN",
+)
+
+
+def pg_url(database: str, base: str = PG_BASE_URL) -> str:
+    """The URL of one database on the bench's PostgreSQL server."""
+    return f"{base.rstrip('/')}/{database}"
+
+
+def _asyncpg_url(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+async def pg_connect(url: str) -> Any:
+    """An asyncpg connection to a postgres:// or postgresql:// URL."""
+    import asyncpg
+
+    return await asyncpg.connect(_asyncpg_url(url))
+
+
+async def create_database(name: str, base: str = PG_BASE_URL) -> None:
+    """Drop (if it exists) and create one database."""
+    conn = await pg_connect(pg_url("postgres", base))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def drop_database(name: str, base: str = PG_BASE_URL) -> None:
+    """Drop one database (closing whatever is still connected to it)."""
+    conn = await pg_connect(pg_url("postgres", base))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `cahts serve` under test: this database, fresh secrets, no leaks."""
+    import secrets
+
+    from cryptography.fernet import Fernet
+
+    env = dict(os.environ)
+    for name in SERVER_NEUTRALISED_ENV:
+        env[name] = ""
+    env.update(
+        DATABASE_URL=database_url,
+        JWT_SECRET=secrets.token_urlsafe(48),
+        TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        META_APP_SECRET=secrets.token_hex(32),
+        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+    )
+    env.update(extra)
+    return env
+
+
+# --------------------------------------------------------------------------- processes, figures
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process (Linux /proc), 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+class RssSampler:
+    """Samples a process's RSS in a thread; `peak` is the largest value seen since start()."""
+
+    def __init__(self, pid: int, interval: float = 0.005) -> None:
+        """Watch pid every interval seconds once started."""
+        import threading
+
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_bytes(self.pid))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        """Start sampling."""
+        self.peak = rss_bytes(self.pid)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop sampling (one last sample included)."""
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_bytes(self.pid))
+
+
+def raise_fd_limit(wanted: int) -> int:
+    """Raise this process's open-file soft limit towards wanted (children inherit it)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def mib(value: float) -> str:
+    """Bytes as MiB for a report."""
+    return f"{value / 1048576:.1f} MiB"
+
+
+def verdict(ok: bool) -> str:
+    """PASS or MISS, for target lines."""
+    return "PASS" if ok else "MISS"
+
+
+def target_line(label: str, measured: str, goal: str, ok: bool) -> str:
+    """One line naming a target, what was measured, and whether it holds."""
+    return f"[{verdict(ok)}] {label}: {measured} (target {goal})"
+
+
+def ms_summary(seconds: Sequence[float]) -> str:
+    """p50 / p99 / max of durations, in milliseconds."""
+    ordered = sorted(seconds)
+    p50, p99 = percentile(ordered, 50) * 1000, percentile(ordered, 99) * 1000
+    top = ordered[-1] * 1000 if ordered else math.nan
+    return f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {top:.1f} ms (n={len(ordered)})"
+
+
+async def login(session: aiohttp.ClientSession, base_url: str, email: str, password: str) -> str:
+    """Log in through the API; the access token."""
+    async with session.post(
+        f"{base_url}/api/auth/login", json={"email": email, "password": password}
+    ) as resp:
+        body = await resp.json()
+        if resp.status != 200:
+            raise RuntimeError(f"login as {email} failed: {resp.status} {body}")
+        return str(body["access"])
+
+
+async def timed_gets(
+    session: aiohttp.ClientSession,
+    requests: Sequence[tuple[str, str]],
+    headers: dict[str, str],
+    concurrency: int,
+    max_seconds: float = 120.0,
+) -> tuple[dict[str, list[float]], Counter[str]]:
+    """GET each (label, url) with `concurrency` workers; latencies of 200s by label, errors."""
+    latencies: dict[str, list[float]] = {}
+    errors: Counter[str] = Counter()
+    pending = list(reversed(requests))
+    deadline = time.perf_counter() + max_seconds
+
+    async def worker() -> None:
+        while pending and time.perf_counter() < deadline:
+            label, url = pending.pop()
+            start = time.perf_counter()
+            try:
+                async with session.get(url, headers=headers) as resp:
+                    await resp.read()
+                    status = resp.status
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                errors[f"{label}: {type(exc).__name__}"] += 1
+                continue
+            if status != 200:
+                errors[f"{label}: HTTP {status}"] += 1
+                continue
+            latencies.setdefault(label, []).append(time.perf_counter() - start)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.errors import ChannelGone, SlackRefused, call
+from bot.queries import differ
 from bot.scope import TeamScope
 from bot.text import emoji_for, escape
 from bot.threads import Run
@@ -68,17 +69,17 @@ async def note_agent_reaction(
     emoji = emoji_for(name)
     if emoji is None:
         return Noted("ignored", f"custom emoji :{name}: has no unicode form")
-    message = await scope.messages().filter(
-        slack_ts=ts, is_incoming=True, conversation__slack_channel=channel
-    ).first()
+    message = (
+        await scope.messages()
+        .filter(slack_ts=ts, is_incoming=True, conversation__slack_channel=channel)
+        .first()
+    )
     if message is None:
         return Noted("ignored", "not a customer message of a cahts thread")
     account = await PlatformAccount.get(id=message.platform_account_id)  # type: ignore[attr-defined]
     adapter = get_adapter(account.platform)
     added = event["type"] == "reaction_added"
-    if adapter is None or (
-        added and adapter.reaction_request("-", "-", "-", emoji) is None
-    ):
+    if adapter is None or (added and adapter.reaction_request("-", "-", "-", emoji) is None):
         return Noted("ignored", f"{account.platform} cannot show {emoji}")
     event_id = str(body.get("event_id") or f"{channel}:{ts}:{user}:{name}:{event['type']}")[:64]
     try:
@@ -94,24 +95,16 @@ async def note_agent_reaction(
     return Noted("recorded", emoji, message.conversation_id)  # type: ignore[attr-defined]
 
 
-def _unsent() -> Q:
-    return (
-        Q(agent_reaction__isnull=False, agent_reaction_sent__isnull=True)
-        | Q(agent_reaction__isnull=True, agent_reaction_sent__isnull=False)
-        | ~Q(agent_reaction=F("agent_reaction_sent"))
-    )
-
-
 def unsent_reactions() -> Q:
     """Customer messages whose platform reaction is behind the agents' (for the sweep)."""
-    return _unsent() & Q(is_incoming=True)
+    return differ("agent_reaction", "agent_reaction_sent") & Q(is_incoming=True)
 
 
 async def send_agent_reactions(run: Run) -> None:
     """Tell the platform each reaction the agents changed; retryable failures wait."""
-    rows = await Message.filter(
-        unsent_reactions(), conversation_id=run.conversation.id
-    ).order_by("received_at")
+    rows = await Message.filter(unsent_reactions(), conversation_id=run.conversation.id).order_by(
+        "received_at"
+    )
     adapter = get_adapter(run.platform)
     for message in rows:
         wanted = message.agent_reaction

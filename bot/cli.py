@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from urllib.parse import urlsplit
 
 from bot.manifest import manifest
 from bot.oauth import TICKET_LIFETIME, install_link
@@ -15,9 +16,17 @@ from inbox.settings import Settings
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> None:
-    socket_mode = args.socket_mode or bool(settings.slack_app_token)
-    public_url = args.public_url or settings.public_url
-    print(json.dumps(manifest(public_url.rstrip("/"), socket_mode=socket_mode), indent=2))
+    if args.socket_mode and args.public_url:
+        raise CommandError("--url and --socket-mode exclude each other: Socket Mode needs no URL")
+    socket_mode = args.socket_mode or (bool(settings.slack_app_token) and not args.public_url)
+    public_url = (args.public_url or settings.public_url).strip().rstrip("/")
+    parts = urlsplit(public_url)
+    if not socket_mode:
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise CommandError(f"--url must be an https:// base URL, not {public_url!r}")
+        if parts.scheme != "https":
+            print(f"warning: Slack only calls https URLs, not {public_url}", file=sys.stderr)
+    print(json.dumps(manifest(public_url, socket_mode=socket_mode), indent=2))
 
 
 async def _link(settings: Settings, owner: str | None) -> tuple[str, str]:
@@ -49,7 +58,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="no public URL: events over Socket Mode (default when SLACK_APP_TOKEN is set)",
     )
-    parser.add_argument("--public-url", help="base URL Slack should call (default PUBLIC_URL)")
+    parser.add_argument(
+        "--url",
+        "--public-url",
+        dest="public_url",
+        help="https base URL Slack should call (default PUBLIC_URL); not with --socket-mode",
+    )
     parser.set_defaults(handler=_manifest)
     link = commands.add_parser(
         "slack-install-link",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.lease import lease_length
 
 T = TypeVar("T")
 
@@ -65,9 +68,14 @@ def slack_error(exc: SlackApiError) -> str:
 
 
 async def call(request: Awaitable[T]) -> T:
-    """Await one Web API call (retries are the client's), sorting its failure."""
+    """Await one Web API call (retries are the client's), sorting its failure.
+
+    The call, retries included, is cut off at half the mirror lease: a run waiting out 429s
+    must not outlive its lease, or a second run takes over and both post the same thing.
+    """
     try:
-        return await request
+        async with asyncio.timeout(lease_length().total_seconds() / 2):
+            return await request
     except SlackApiError as exc:
         error = slack_error(exc)
         status = getattr(exc.response, "status_code", 200)

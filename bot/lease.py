@@ -9,8 +9,9 @@ died mid-run: the next holder first checks Slack for posts that were made but no
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -38,20 +39,31 @@ class Lease:
     conversation_id: uuid.UUID
     owner: str
     taken: Taken
+    renewed: float = field(default_factory=time.monotonic)  # set before the write, to be safe
 
     async def renew(self) -> bool:
-        """Extend the lease; False when it was lost (expired and taken by another run)."""
-        until = datetime.now(UTC) + lease_length()
+        """Extend the lease; False when it was lost (expired and taken by another run).
+
+        Within a quarter of its length since it was last written, the lease cannot have
+        expired, so nobody can have taken it: no write is needed before each post.
+        """
+        length = lease_length()
+        started = time.monotonic()
+        if started - self.renewed < length.total_seconds() / 4:
+            return True
         updated = await Conversation.filter(
             id=self.conversation_id, slack_lease_owner=self.owner
-        ).update(slack_lease_until=until)
+        ).update(slack_lease_until=datetime.now(UTC) + length)
+        if updated == 1:
+            self.renewed = started
         return updated == 1
 
-    async def start_round(self) -> None:
-        """Clear the rerun request before looking for work."""
-        await Conversation.filter(id=self.conversation_id, slack_lease_owner=self.owner).update(
-            slack_rerun=False
-        )
+    async def start_round(self) -> bool:
+        """Clear the rerun request before looking for work; False when the lease was lost."""
+        updated = await Conversation.filter(
+            id=self.conversation_id, slack_lease_owner=self.owner
+        ).update(slack_rerun=False)
+        return updated == 1
 
     async def release(self, *, force: bool = False) -> bool:
         """Give the lease up unless a rerun was asked for meanwhile (then False: go again)."""
@@ -72,25 +84,27 @@ async def acquire(conversation_id: uuid.UUID) -> Lease | None:
     """Take the lease, or ask its live holder for another round and return None."""
     owner = str(uuid.uuid4())
     for _ in range(3):
+        started = time.monotonic()
         now = datetime.now(UTC)
         until = now + lease_length()
         free = await Conversation.filter(id=conversation_id, slack_lease_owner__isnull=True).update(
             slack_lease_owner=owner, slack_lease_until=until, slack_rerun=False
         )
         if free:
-            return Lease(conversation_id, owner, Taken.FREE)
+            return Lease(conversation_id, owner, Taken.FREE, started)
+        # Under load most kicks find a live holder: ask it first, a dead one is rare.
+        asked = await Conversation.filter(
+            id=conversation_id, slack_lease_owner__isnull=False, slack_lease_until__gte=now
+        ).update(slack_rerun=True)
+        if asked:
+            return None
         stale = await Conversation.filter(
             Q(slack_lease_until__isnull=True) | Q(slack_lease_until__lt=now),
             id=conversation_id,
             slack_lease_owner__isnull=False,
         ).update(slack_lease_owner=owner, slack_lease_until=until, slack_rerun=False)
         if stale:
-            return Lease(conversation_id, owner, Taken.STALE)
-        asked = await Conversation.filter(
-            id=conversation_id, slack_lease_owner__isnull=False, slack_lease_until__gte=now
-        ).update(slack_rerun=True)
-        if asked:
-            return None
+            return Lease(conversation_id, owner, Taken.STALE, started)
         if not await Conversation.exists(id=conversation_id):
             return None
     return None

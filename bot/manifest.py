@@ -37,8 +37,8 @@ def manifest(public_url: str, *, socket_mode: bool, name: str = "cahts") -> dict
     interactivity: dict[str, Any] = {"is_enabled": True}
     command: dict[str, Any] = {
         "command": COMMAND,
-        "description": "cahts: relink a conversation's thread, and more (/inbox help)",
-        "usage_hint": "relink <conversation> | help",
+        "description": "Your social inbox: stats, connect, status, digest, relink (/inbox help)",
+        "usage_hint": "stats [7d] | connect whatsapp | status | digest on 9 | relink … | help",
         "should_escape": False,
     }
     oauth: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}

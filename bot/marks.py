@@ -17,6 +17,7 @@ from tortoise.expressions import F, Q
 
 from bot.blocks import STATUS_MARKS, failure_notice
 from bot.errors import ChannelGone, SlackRefused, call
+from bot.queries import differ
 from bot.render import PLATFORM_ICONS, Author, reaction_text, unsent_text
 from bot.text import reaction_name
 from bot.threads import Run
@@ -73,9 +74,7 @@ async def _deletions(run: Run) -> None:
 
 async def _reactions(run: Run) -> None:
     rows = await Message.filter(
-        Q(reaction__isnull=False, slack_reaction__isnull=True)
-        | Q(reaction__isnull=True, slack_reaction__isnull=False)
-        | ~Q(reaction=F("slack_reaction")),
+        differ("reaction", "slack_reaction"),
         conversation_id=run.conversation.id,
         slack_posted=True,
     ).order_by("received_at")

@@ -15,13 +15,15 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
+from tortoise.expressions import Q
 
-from bot import marks, media
-from bot.agent_reactions import send_agent_reactions
+from bot import marks, media, runs
+from bot.agent_reactions import send_agent_reactions, unsent_reactions
 from bot.card import show_state
 from bot.errors import ChannelGone, MirrorStop, SlackMisconfigured, SlackRefused, SlackUnsure, call
 from bot.lease import Lease, Taken, acquire
 from bot.profiles import lookup_name
+from bot.queries import shown_differs
 from bot.relink import apply_relink, point_old_thread, request_relink
 from bot.render import Copied, MessageView, attachment_words, author, message_text, metadata
 from bot.text import escape
@@ -57,7 +59,7 @@ class Clients:
         """A Slack client with this bot token (the shared one when it is SLACK_BOT_TOKEN)."""
         if self.slack is not None and self.slack.token == token:
             return self.slack
-        return slack_client(self.settings, token)
+        return slack_client(self.settings, token, session=self.slack and self.slack.session)
 
 
 class _ThreadGone(Exception):
@@ -66,15 +68,30 @@ class _ThreadGone(Exception):
 
 async def mirror_conversation(conversation_id: uuid.UUID, clients: Clients) -> str:
     """Bring one conversation's thread up to date: 'done', 'busy', 'stopped' or 'unsure'."""
+    if runs.ask_again(conversation_id):
+        return "busy"
     lease = await acquire(conversation_id)
     if lease is None:
         return "busy"
+    mine = runs.LocalRun()
+    first = True
     try:
         async with media.session() as http:
             while True:
-                await lease.start_round()
-                await _round(clients, lease, http)
+                # Work committed before this point is seen by the round; a kick after it
+                # (its data committed later) sets `asked` and gets a round of its own.
+                runs.hold(conversation_id, mine)
+                # acquire() already cleared the rerun request; a later round clears it here.
+                if not first and not await lease.start_round():
+                    raise MirrorStop("lease lost to another run")
+                first = False
+                await _round(clients, lease, http, mine)
                 lease.taken = Taken.FREE
+                if mine.asked:
+                    continue
+                # From here on a kick takes the lease path: it asks for a rerun in the row,
+                # which makes this release fail, so nothing that arrives now is left behind.
+                runs.forget(conversation_id, mine)
                 if await lease.release():
                     return "done"
     except SlackUnsure as exc:
@@ -93,6 +110,8 @@ async def mirror_conversation(conversation_id: uuid.UUID, clients: Clients) -> s
         log.exception("conversation %s: mirror run failed", conversation_id)
         await _abandon(lease)
         return "unsure"
+    finally:
+        runs.forget(conversation_id, mine)
 
 
 async def _abandon(lease: Lease) -> None:
@@ -103,25 +122,34 @@ async def _abandon(lease: Lease) -> None:
         log.warning("conversation %s: lease left to expire (%s)", lease.conversation_id, exc)
 
 
-async def _round(clients: Clients, lease: Lease, http: aiohttp.ClientSession) -> None:
+async def _round(
+    clients: Clients, lease: Lease, http: aiohttp.ClientSession, local: runs.LocalRun
+) -> None:
     for _ in range(2):
         try:
-            await _round_once(clients, lease, http)
+            await _round_once(clients, lease, http, local)
             return
         except _ThreadGone:
             await request_relink(lease.conversation_id)
     raise SlackMisconfigured("the relinked thread cannot be posted to either")
 
 
-async def _round_once(clients: Clients, lease: Lease, http: aiohttp.ClientSession) -> None:
-    conversation = await Conversation.get_or_none(id=lease.conversation_id)
+async def _round_once(
+    clients: Clients, lease: Lease, http: aiohttp.ClientSession, local: runs.LocalRun
+) -> None:
+    conversation = (
+        await Conversation.filter(id=lease.conversation_id)
+        .select_related("platform_account")
+        .first()
+    )
     if conversation is None:
         return
     workspace_id = conversation.workspace_id  # type: ignore[attr-defined]
-    target = await target_for(clients.settings, workspace_id, clients.cipher)
+    target = local.target or await target_for(clients.settings, workspace_id, clients.cipher)
     if target is None:
         raise SlackMisconfigured(f"no Slack bot serves workspace {workspace_id}: install cahts")
-    account = await PlatformAccount.get(id=conversation.platform_account_id)  # type: ignore[attr-defined]
+    local.target = target
+    account: PlatformAccount = conversation.platform_account
     run = Run(
         clients.for_token(target.token),
         clients.settings,
@@ -143,11 +171,20 @@ async def _round_once(clients: Clients, lease: Lease, http: aiohttp.ClientSessio
     if relinked and not unposted:
         await poster.open()
     await poster.post_all(unposted)
+    local.card_due = local.card_due or poster.card_behind
+    await runs.refresh_card(run, local)
     if old is not None and conversation.slack_thread_ts is not None:
         await point_old_thread(run, old)
-    await marks.show_changes(run)
+    # One query tells whether any mark, reaction or deletion waits (rarely): then look at each.
+    changed = await Message.filter(
+        shown_differs() & Q(slack_posted=True) | unsent_reactions(),
+        conversation_id=conversation.id,
+    ).exists()
+    if changed:
+        await marks.show_changes(run)
     await show_state(run)
-    await send_agent_reactions(run)
+    if changed:
+        await send_agent_reactions(run)
 
 
 class _Poster:
@@ -157,6 +194,7 @@ class _Poster:
         self.run = run
         self.http = http
         self._token: str | None = None
+        self.card_behind = False  # customer messages went into an existing thread
 
     def token(self) -> str:
         """The account's platform token (decrypted once)."""
@@ -188,8 +226,7 @@ class _Poster:
             await self.run.renew()
             await self._post(message)
             posted_incoming = posted_incoming or message.is_incoming
-        if had_thread and posted_incoming:
-            await self.run.refresh_card()
+        self.card_behind = had_thread and posted_incoming
 
     async def open(self) -> None:
         """Open the conversation's thread in the account's current channel."""
@@ -261,13 +298,16 @@ class _Poster:
     async def _post_once(self, message: Message) -> None:
         view, files = await self._prepare(message)
         run = self.run
+        changes: dict[str, object] = {"slack_posted": True}
         if message.slack_ts is None:
             ts = await self._post_text(message, view)
             if ts is None:
                 files = []
-            else:
+            elif files:  # saved before the uploads, so a crash among them never reposts the text
                 await Message.filter(id=message.id).update(slack_ts=ts)
-                message.slack_ts = ts
+            else:
+                changes["slack_ts"] = ts
+            message.slack_ts = ts
         for download in files:
             await run.renew()
             try:
@@ -282,7 +322,6 @@ class _Poster:
                 )
             except SlackRefused as exc:
                 log.warning("message %s: Slack refused its file (%s)", message.id, exc.error)
-        changes: dict[str, object] = {"slack_posted": True}
         if message.is_deleted:
             changes["slack_status"] = "deleted"
         await Message.filter(id=message.id).update(**changes)

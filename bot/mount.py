@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from bot.files import serve_file
 from bot.oauth import INSTALL_PATH, REDIRECT_PATH
 from inbox.appkeys import SETTINGS
 from inbox.httpjson import error_response
+from inbox.jsonbody import TooDeepError, parse_json, unstorable
 from inbox.slackapi import slack_client
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def _check_signature(request: web.Request, body: bytes, secret: str) -> web.Resp
         return error_response(
             401, "missing_signature", "X-Slack-Request-Timestamp and X-Slack-Signature are required"
         )
-    if not (timestamp.isascii() and timestamp.isdigit()):
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return error_response(401, "bad_timestamp", "X-Slack-Request-Timestamp is not a number")
     if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW:
         return error_response(
@@ -58,15 +58,21 @@ def _shape_problem(body: bytes, content_type: str) -> str | None:
     try:
         if content_type == "application/x-www-form-urlencoded":
             form = parse_qs(body.decode(), keep_blank_values=True)
+            if unstorable(form):
+                return "the form holds text that cannot be stored (NUL)"
             if "payload" not in form:
                 return None if form.get("command") else "a form without payload or command"
-            payload = json.loads(form["payload"][0])
+            payload = parse_json(form["payload"][0])
         else:
-            payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+            payload = parse_json(body)
+    except TooDeepError as exc:
+        return str(exc)
+    except ValueError:  # UnicodeDecodeError included
         return "the body is not valid JSON"
     if not isinstance(payload, dict):
         return "the body is not a JSON object"
+    if unstorable(payload):
+        return "the body holds text that cannot be stored (NUL or a lone surrogate)"
     if payload.get("type") == "event_callback":
         event = payload.get("event")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
@@ -97,7 +103,12 @@ async def slack_events(request: web.Request) -> web.Response:
     problem = _shape_problem(body, request.content_type)
     if problem is not None:
         return error_response(400, "malformed_body", problem)
-    bolt_request = await to_bolt_request(request)
+    try:
+        bolt_request = await to_bolt_request(request)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        # Bolt reads ids from fixed places (user, team, channel…); other shapes break it.
+        log.info("Slack request refused, Bolt cannot read it: %s", type(exc).__name__)
+        return error_response(400, "malformed_body", "the body is not shaped as Slack sends it")
     response = await bolt.async_dispatch(bolt_request)
     if response.status == 404 and bolt_request.body.get("type") == "event_callback":
         # An event nobody listens to: Slack would retry it, and turn events off after many.

@@ -56,8 +56,10 @@ async def note_root_deleted(scope: TeamScope, channel: str, deleted_ts: str) -> 
     await Conversation.filter(id=conversation.id, slack_relink__isnull=True).update(
         slack_relink=ROOT_DELETED
     )
-    log.info("conversation %s: its thread root was deleted; relinking with the next message",
-             conversation.id)
+    log.info(
+        "conversation %s: its thread root was deleted; relinking with the next message",
+        conversation.id,
+    )
     return conversation
 
 
@@ -96,8 +98,12 @@ async def apply_relink(
         )
     conversation.slack_channel = conversation.slack_thread_ts = conversation.slack_relink = None
     conversation.slack_relinked_at = now
-    log.info("conversation %s: relinking (%s), repeating %d message(s)",
-             conversation.id, mode, len(latest))
+    log.info(
+        "conversation %s: relinking (%s), repeating %d message(s)",
+        conversation.id,
+        mode,
+        len(latest),
+    )
     return True, old
 
 

@@ -93,7 +93,8 @@ async def handle_thread_reply(
         event_id = f"{event['channel']}:{event['ts']}"[:64]
     if await SlackEvent.exists(event_id=event_id):
         return Outcome("duplicate", event_id)
-    text = strip_notes(str(event.get("text") or ""))
+    raw_text = event.get("text")
+    text = strip_notes(raw_text if isinstance(raw_text, str) else "")
     files = _files(event)
     if not text and not files:
         await _remember(event_id)

@@ -19,7 +19,7 @@ from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from inbox.models import Conversation, Message, SlackInstallation
+from inbox.models import Conversation, Message, PlatformAccount, SlackInstallation
 from inbox.services.crypto import TokenCipher, TokenDecryptError
 from inbox.services.slack_workspaces import legacy_identity
 from inbox.settings import Settings
@@ -49,6 +49,10 @@ class TeamScope:
     def messages(self) -> QuerySet[Message]:
         """This team's messages."""
         return Message.filter(self._visible())
+
+    def accounts(self) -> QuerySet[PlatformAccount]:
+        """This team's platform accounts."""
+        return PlatformAccount.filter(self._visible())
 
     async def conversation(self, conversation_id: str | uuid.UUID) -> Conversation | None:
         """One of this team's conversations by id (None for a bad id or another team's)."""
@@ -91,8 +95,8 @@ class WorkspaceAuthorize(AsyncAuthorize):
         **_: Any,
     ) -> AuthorizeResult | None:
         """The bot to answer this team with, and its scope on the context; None refuses."""
-        if not team_id:
-            return None
+        if not isinstance(team_id, str) or not team_id or len(team_id) > 32:
+            return None  # no team, or not an id Slack gives (the column holds 32)
         install = await SlackInstallation.get_or_none(team_id=team_id)
         if install is not None:
             try:

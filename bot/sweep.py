@@ -10,11 +10,11 @@ import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 
 from bot.agent_reactions import unsent_reactions
-from bot.blocks import STATUS_MARKS
 from bot.mirror import max_age
+from bot.queries import shown_differs
 from bot.relink import REQUESTED
 from inbox.models import Conversation, Message
 from inbox.platforms.outbound import HUMAN_AGENT_WINDOW, STANDARD_WINDOW
@@ -27,24 +27,6 @@ BATCH = 500
 def grace() -> timedelta:
     """How old an unposted message must be before the sweep takes it (SLACK_SWEEP_GRACE_SECONDS)."""
     return timedelta(seconds=float(os.environ.get("SLACK_SWEEP_GRACE_SECONDS", "30")))
-
-
-def _shown_differs() -> Q:
-    """Messages whose mark, reaction or deletion is not shown in the thread yet."""
-    marked = list(STATUS_MARKS)
-    status = Q(is_incoming=False) & (
-        Q(slack_status__isnull=True, status__in=marked)
-        | Q(slack_status__isnull=False, slack_status__in=marked) & ~Q(slack_status=F("status"))
-    )
-    reaction = (
-        Q(reaction__isnull=False, slack_reaction__isnull=True)
-        | Q(reaction__isnull=True, slack_reaction__isnull=False)
-        | ~Q(reaction=F("slack_reaction"))
-    )
-    deleted = Q(is_deleted=True, slack_ts__isnull=False) & (
-        Q(slack_status__isnull=True) | ~Q(slack_status="deleted")
-    )
-    return status | reaction | deleted
 
 
 async def pending_conversations(
@@ -68,7 +50,7 @@ async def pending_conversations(
     )
     changed = (
         await messages.filter(
-            _shown_differs() & Q(slack_posted=True) | unsent_reactions(),
+            shown_differs() & Q(slack_posted=True) | unsent_reactions(),
             received_at__gte=now - max_age(),
         )
         .distinct()

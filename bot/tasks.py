@@ -25,6 +25,7 @@ from inbox.services.ingest import AFTER_STORE, IngestResult
 from inbox.services.slack_workspaces import target_for
 from inbox.slackapi import slack_client
 from inbox.tasks.broker import broker
+from inbox.tasks.schedules import every
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,9 @@ async def slack_mirror_conversation(
     return await mirror_conversation(target, clients)
 
 
-@broker.task(task_name="slack_sweep", schedule=[{"cron": "* * * * *"}])
+@broker.task(
+    task_name="slack_sweep", schedule=every("SLACK_SWEEP_INTERVAL_SECONDS", cron="* * * * *")
+)
 async def slack_sweep(context: Context = TaskiqDepends()) -> int:
     """Re-kick conversations whose Slack work was left behind."""
     if not slack_on(context.state):

@@ -180,11 +180,10 @@ class Run:
             return
         since = min(m.created_at for m in unposted) - timedelta(minutes=5)
         oldest = f"{since.timestamp():.6f}"
-        if self.conversation.slack_relinked_at is not None:
+        relinked = self.conversation.slack_relinked_at
+        if relinked is not None:
             # Never adopt a root from before a relink: that thread is the one being replaced.
-            oldest = max(
-                oldest, f"{self.conversation.slack_relinked_at.timestamp():.6f}", key=float
-            )
+            oldest = max(oldest, f"{relinked.timestamp():.6f}", key=float)
         if self.conversation.slack_thread_ts is None:
             channel = self.target_channel()
             if channel:

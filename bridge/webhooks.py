@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import time
 
 from aiohttp import web
 from tortoise.exceptions import BaseORMException, IntegrityError
 
+from inbox import db
 from inbox.appkeys import SETTINGS, WRITER
 from inbox.httpjson import DB_UNAVAILABLE, error_response
+from inbox.jsonbody import TooDeepError, parse_json
 from inbox.metrics import INGEST_SECONDS, MESSAGES_STORED, WEBHOOKS
 from inbox.platforms.base import get_adapter, platform_names
 from inbox.platforms.events import PayloadError
@@ -73,8 +74,10 @@ async def _receive(request: web.Request, platform: str, body: bytes) -> web.Resp
     if not verify(body, header, settings.meta_app_secret):
         return error_response(403, "bad_signature", "signature does not match the body")
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = parse_json(body)
+    except TooDeepError as exc:
+        return error_response(400, "malformed_json", str(exc))
+    except ValueError:  # UnicodeDecodeError included
         return error_response(400, "malformed_json", "body is not valid JSON")
     started = time.perf_counter()
     try:
@@ -86,7 +89,7 @@ async def _receive(request: web.Request, platform: str, body: bytes) -> web.Resp
     except IntegrityError:
         log.exception("webhook for %s hit an integrity error", platform)
         return error_response(503, "conflict", "concurrent write; retry")
-    except (BaseORMException, OSError, ConnectionError) as exc:
+    except (BaseORMException, OSError, *db.UNAVAILABLE) as exc:
         log.warning("webhook for %s not stored, database unavailable: %s", platform, exc)
         return error_response(503, "database_unavailable", DB_UNAVAILABLE)
     INGEST_SECONDS.labels(platform).observe(time.perf_counter() - started)

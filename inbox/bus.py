@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "cahts:events"
 QUEUE_SIZE = 1000
+INTERRUPTED = "events_interrupted"
+RECONNECT_MAX_SECONDS = 2.0
 
 DomainEvent = dict[str, Any]
 
@@ -40,6 +42,7 @@ class Subscription:
         self._hub = hub
         self.queue: asyncio.Queue[DomainEvent] = asyncio.Queue(maxsize=size)
         self.dropped = 0
+        self.interrupted = False  # the bus lost events meanwhile (Redis was away)
 
     def offer(self, event: DomainEvent) -> None:
         """Queue an event without waiting, dropping the oldest when full."""
@@ -86,6 +89,12 @@ class _LocalFanout:
         for sub in list(self._subs):
             sub.offer(event)
 
+    def interrupt(self) -> None:
+        """Tell every subscriber that events were lost (and wake it with a marker event)."""
+        for sub in list(self._subs):
+            sub.interrupted = True
+            sub.offer({"type": INTERRUPTED})
+
 
 class InProcessBus:
     """The embedded default: events stay inside this process."""
@@ -114,7 +123,7 @@ class RedisBus:
     def __init__(self, url: str, channel: str = CHANNEL) -> None:
         import redis.asyncio as aioredis
 
-        self._redis = aioredis.from_url(url)
+        self._redis = aioredis.from_url(url, retry=redis_retry())
         self._channel = channel
         self._fanout = _LocalFanout()
         self._listener: asyncio.Task[None] | None = None
@@ -146,14 +155,23 @@ class RedisBus:
         return self._fanout.add()
 
     async def _listen(self) -> None:
-        """Relay messages, reconnecting with backoff when Redis goes away."""
+        """Relay messages, reconnecting with backoff when Redis goes away.
+
+        What was published while this process was not subscribed is lost, so once subscribed
+        again every local subscriber is told (a socket then asks its client to resync).
+        """
         delay = 0.5
+        lost = False
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     self._ready.set()
                     delay = 0.5
+                    if lost:
+                        lost = False
+                        log.info("event bus back on Redis; subscribers told to resync")
+                        self._fanout.interrupt()
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
@@ -166,9 +184,18 @@ class RedisBus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                lost = True
                 log.warning("event bus lost Redis (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+
+
+def redis_retry() -> Any:
+    """One immediate retry on a new connection: a pooled one may predate a Redis restart."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return Retry(NoBackoff(), 1)
 
 
 def channel_for(redis_url: str) -> str:

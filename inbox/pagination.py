@@ -67,8 +67,11 @@ async def keyset_page(query: QuerySet[M], key: str, limit: int, cursor: str | No
     """Rows ordered by (key, id) descending, after the cursor's position."""
     if cursor:
         after = decode_cursor(cursor)
+        # The `<=` is implied by the OR but, unlike it, bounds an index range scan, so a deep
+        # page starts at its position instead of filtering every newer row.
         query = query.filter(
-            Q(**{f"{key}__lt": after.at}) | Q(**{key: after.at, "id__lt": after.id})
+            Q(**{f"{key}__lte": after.at}),
+            Q(**{f"{key}__lt": after.at}) | Q(**{key: after.at, "id__lt": after.id}),
         )
     rows = await query.order_by(f"-{key}", "-id").limit(limit + 1)
     if len(rows) <= limit:

@@ -7,7 +7,7 @@ from aerich.models import Aerich
 from tortoise import Tortoise
 from tortoise.exceptions import DBConnectionError, OperationalError
 
-from inbox.db import MIGRATIONS_DIR, MODELS_APP, tortoise_config
+from inbox.db import MIGRATIONS_DIR, MODELS_APP, forget_statements, tortoise_config
 
 
 class SchemaBehindError(RuntimeError):
@@ -51,6 +51,7 @@ async def migrate(database_url: str) -> list[str]:
     config = tortoise_config(database_url)
     command = Command(config, app=MODELS_APP, location=str(MIGRATIONS_DIR))
     try:
+        forget_statements()
         await Tortoise.init(config=config)
         await command.init()
         return await command.upgrade(run_in_transaction=True)

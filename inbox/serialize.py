@@ -51,6 +51,11 @@ def conversation_dict(conversation: Conversation, platform: str | None = None) -
         "unread_count": conversation.unread_count,
         "slack_channel": conversation.slack_channel,
         "slack_thread_ts": conversation.slack_thread_ts,
+        "status": conversation.status,
+        "assignee_id": (
+            str(conversation.assignee_id) if conversation.assignee_id else None  # type: ignore[attr-defined]
+        ),
+        "assignee_slack_user": conversation.assignee_slack_user,
     }
 
 

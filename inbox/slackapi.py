@@ -1,20 +1,22 @@
-"""The Slack Web API client: SLACK_API_URL, retrying 429 (Retry-After), 5xx, lost connections."""
+"""The Slack Web API client: SLACK_API_URL, retrying 429 (Retry-After), 5xx, lost connections.
+
+Posting calls are not retried after a 5xx or a dropped connection (inbox/slack_retry.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from inbox.metrics import SLACK_CALLS
 from inbox.settings import Settings
+from inbox.slack_retry import retry_handlers
+
+SLACK_TIMEOUT = 30  # seconds per call, slack_sdk's default
 
 
 class CountingWebClient(AsyncWebClient):
@@ -34,14 +36,29 @@ class CountingWebClient(AsyncWebClient):
         return response
 
 
-def slack_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
-    """An AsyncWebClient on SLACK_API_URL (bot token by default) that honours Retry-After."""
+def slack_client(
+    settings: Settings, token: str | None = None, *, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """An AsyncWebClient on SLACK_API_URL (bot token by default) that honours Retry-After.
+
+    Without a session slack_sdk opens (and closes) a new connection for every call; a
+    long-lived client should get one (`keepalive_session`) and close it (`close_client`).
+    """
     return CountingWebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-            AsyncServerErrorRetryHandler(max_retry_count=3),
-            AsyncConnectionErrorRetryHandler(max_retry_count=3),
-        ],
+        session=session,
+        timeout=SLACK_TIMEOUT,
+        retry_handlers=retry_handlers(),
     )
+
+
+def keepalive_session() -> aiohttp.ClientSession:
+    """A connection pool for a long-lived Slack client: calls reuse open connections."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
+
+
+async def close_client(client: AsyncWebClient | None) -> None:
+    """Close a long-lived client's connection pool (nothing to do without one)."""
+    if client is not None and client.session is not None and not client.session.closed:
+        await client.session.close()

@@ -37,6 +37,7 @@ TABLES = (
     "login_attempts",
     "slack_events",
     "slack_installations",
+    "slack_digests",
 )
 
 

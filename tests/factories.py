@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from inbox.models import Analytics, Conversation, Message, PlatformAccount, User, Workspace
+from inbox.models import (
+    Analytics,
+    Conversation,
+    Message,
+    PlatformAccount,
+    SlackInstallation,
+    User,
+    Workspace,
+)
 from inbox.services.crypto import TokenCipher
 from inbox.services.passwords import hash_password
 
@@ -115,3 +123,19 @@ async def make_analytics(
 ) -> Analytics:
     """One aggregated analytics row (counts default to 0)."""
     return await Analytics.create(workspace=workspace, date=day, platform=platform, **figures)
+
+
+async def make_installation(
+    workspace: Workspace, team: str, bot_token: str, *, key: str, channel: str | None = None
+) -> SlackInstallation:
+    """The workspace installed into Slack team `team` (as the OAuth flow would leave it)."""
+    await Workspace.filter(id=workspace.id).update(slack_team_id=team)
+    return await SlackInstallation.create(
+        workspace=workspace,
+        team_id=team,
+        team_name=f"{team} Inc",
+        bot_token=TokenCipher([key]).encrypt(bot_token),
+        bot_id=f"B{team}",
+        bot_user_id=f"U{team}BOT",
+        default_channel=channel,
+    )

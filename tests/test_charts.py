@@ -84,3 +84,32 @@ def test_response_chart_shows_median_and_p90_in_minutes() -> None:
     assert "whatsapp" not in svg
     empty = charts.response_chart([], "svg").decode()
     assert "no replies in this period" in empty
+
+
+def test_stats_chart_draws_days_platforms_and_response_times_under_a_title() -> None:
+    platforms = [
+        {
+            "platform": "messenger",
+            "messages_in": 21,
+            "messages_out": 13,
+            "median_first_response_seconds": 240.0,
+            "p90_first_response_seconds": 1800.0,
+        },
+        {"platform": "whatsapp", "messages_in": 4, "messages_out": 0},
+    ]
+    svg = charts.stats_chart("Last 7 days · Acme", _days([3, 0, 7]), platforms, "svg").decode()
+    for words in ("Last 7 days · Acme", "Messages per day", "Messages per platform"):
+        assert words in svg
+    for words in ("21 in / 13 out", "4 in / 0 out", "First response time", "30"):
+        assert words in svg
+    assert charts.stats_chart("Today", _days([]), [], "png").startswith(b"\x89PNG")
+
+
+def test_digest_chart_has_one_bar_pair_per_hour() -> None:
+    incoming = [0] * 24
+    incoming[9], incoming[14] = 5, 2
+    svg = charts.digest_chart("Acme Shop · Tue 24 Nov 2026", incoming, [1] * 24, "svg").decode()
+    assert "Messages per hour (UTC)" in svg and "Acme Shop" in svg
+    for label in ("00h", "09h", "21h"):
+        assert label in svg
+    assert charts.digest_chart("Quiet", [0] * 24, [0] * 24, "png").startswith(b"\x89PNG")

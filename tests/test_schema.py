@@ -10,7 +10,7 @@ import pytest
 from tortoise import Tortoise
 
 from inbox import schema
-from inbox.db import tortoise_config
+from inbox.db import forget_statements, tortoise_config
 from tests.conftest import PG_URL, _recreate_database
 
 
@@ -18,6 +18,7 @@ def _model_columns() -> dict[str, set[str]]:
     """Every model's table and columns, as Tortoise maps them."""
 
     async def collect() -> dict[str, set[str]]:
+        forget_statements()
         await Tortoise.init(config=tortoise_config("sqlite://:memory:"))
         try:
             return {

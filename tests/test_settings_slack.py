@@ -1,4 +1,4 @@
-"""Slack OAuth settings: client id and secret go together; the secret is kept secret."""
+"""Slack OAuth settings: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together; the secret is kept."""
 
 from __future__ import annotations
 

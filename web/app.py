@@ -17,6 +17,7 @@ from inbox.appkeys import BUS, SETTINGS, WRITER
 from inbox.bus import create_bus
 from inbox.services.writer import IngestWriter
 from inbox.settings import Settings
+from inbox.slackapi import close_client
 from web import api, dashboard, health, metrics
 from web import ws as websockets
 from web.errors import error_middleware
@@ -74,6 +75,7 @@ async def _tasks(app: web.Application) -> AsyncIterator[None]:
             await loop_task
     await broker.shutdown()
     await broker.state.graph.close()
+    await close_client(broker.state.slack)
     broker.state.slack = None
 
 

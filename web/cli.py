@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bot import cli as slack_cli
-from inbox.cli import accounts, catchup, ops, users
+from inbox.cli import accounts, catchup, keys, ops, users
 from inbox.cli.common import CommandError, fail
 from inbox.logs import configure_logging
 from inbox.schema import SchemaBehindError
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.register(commands)
     accounts.register(commands)
     catchup.register(commands)
+    keys.register(commands)
     slack_cli.register(commands)
     return parser
 

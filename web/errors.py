@@ -6,7 +6,8 @@ import logging
 
 from aiohttp import web
 
-from inbox.httpjson import error_response
+from inbox import db
+from inbox.httpjson import DB_UNAVAILABLE, error_response
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ async def error_middleware(request: web.Request, handler: web.Handler) -> web.St
         if isinstance(exc, web.HTTPMethodNotAllowed):
             response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
         return response
+    except db.UNAVAILABLE as exc:
+        log.warning("%s %s: database unavailable (%s)", request.method, request.path, exc)
+        return error_response(503, "database_unavailable", DB_UNAVAILABLE)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error")

@@ -9,6 +9,7 @@ import logging
 import time
 import uuid
 import weakref
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from inbox.appkeys import BUS, SETTINGS
 from inbox.bus import Subscription
+from inbox.jsonbody import parse_json
 from inbox.metrics import WEBSOCKETS
 from inbox.models import User
 from inbox.services.reading import mark_read
@@ -39,12 +41,35 @@ FORWARDED = frozenset(
         "sync_started",
         "sync_completed",
         "account_attention",
+        "conversation_updated",
     }
 )
 # Application close codes (4000-4999): the reason is also sent as text.
 UNAUTHORIZED = 4401
 POLICY = 1008
 SOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+
+
+class _EncodedEvents:
+    """Each bus event's JSON, made once for all the sockets it goes to (not once per socket)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._recent: OrderedDict[int, tuple[dict[str, Any], str]] = OrderedDict()
+
+    def text(self, event: dict[str, Any]) -> str:
+        """The event as JSON text (the same object is handed to every subscription)."""
+        hit = self._recent.get(id(event))
+        if hit is not None and hit[0] is event:
+            return hit[1]
+        text = json.dumps(event, default=str)
+        self._recent[id(event)] = (event, text)  # holding the event keeps its id unique
+        if len(self._recent) > self._size:
+            self._recent.popitem(last=False)
+        return text
+
+
+ENCODED = web.AppKey("websocket_events", _EncodedEvents)
 
 
 def origin_allowed(request: web.Request) -> bool:
@@ -81,8 +106,17 @@ class _Session:
         self._frames += 1
         return self._frames > MAX_FRAMES_PER_SECOND
 
-    async def send(self, frame: dict[str, Any]) -> None:
-        await asyncio.wait_for(self.ws.send_str(json.dumps(frame, default=str)), SEND_TIMEOUT)
+    async def send(self, frame: dict[str, Any], text: str | None = None) -> None:
+        text = json.dumps(frame, default=str) if text is None else text
+        transport = self.request.transport
+        low_water = transport.get_write_buffer_limits()[0] if transport is not None else 0
+        if transport is not None and transport.get_write_buffer_size() + 4 * len(text) < low_water:
+            # Staying under the low-water mark, the write cannot wait for the peer: no timer.
+            # With thousands of sockets, a timeout per send was the largest cost of a broadcast.
+            await self.ws.send_str(text)
+            return
+        async with asyncio.timeout(SEND_TIMEOUT):
+            await self.ws.send_str(text)
 
     async def handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -138,8 +172,11 @@ class _Session:
                 if self.subscription.dropped:
                     await self.close(POLICY, "too slow: events were dropped")
                     return
+                if self.subscription.interrupted:
+                    await self.close(WSCloseCode.SERVICE_RESTART, "events were lost; resync")
+                    return
                 if event.get("type") in FORWARDED and event.get("workspace_id") == workspace:
-                    await self.send(event)
+                    await self.send(event, self.request.app[ENCODED].text(event))
         except (TimeoutError, ConnectionResetError):
             with contextlib.suppress(Exception):
                 await self.close(POLICY, "too slow")
@@ -161,7 +198,7 @@ async def _read_frames(session: _Session) -> None:
             await session.close(POLICY, "too many frames")
             return
         try:
-            frame = json.loads(msg.data)
+            frame = parse_json(msg.data)
         except ValueError:
             await session.close(WSCloseCode.INVALID_TEXT, "frames must be JSON")
             return
@@ -202,7 +239,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 async def _read_frames_from(session: _Session, first: str) -> None:
     """Handle the first (authentication) frame, then the rest of the stream."""
     try:
-        frame = json.loads(first)
+        frame = parse_json(first)
     except ValueError:
         frame = None
     if not isinstance(frame, dict):
@@ -223,6 +260,7 @@ async def _close_all(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     """Mount /ws/messages/."""
     app[SOCKETS] = weakref.WeakSet()
+    app[ENCODED] = _EncodedEvents()
     app.router.add_get("/ws/messages/", websocket)
     app.router.add_get("/ws/messages", websocket)
     app.on_shutdown.append(_close_all)

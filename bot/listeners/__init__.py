@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, events, shortcuts
+from bot.listeners import actions, commands, events, shortcuts, views
 from inbox.settings import Settings
 
 
@@ -14,3 +14,4 @@ def register(app: AsyncApp, settings: Settings) -> None:
     actions.register(app, settings)
     commands.register(app, settings)
     shortcuts.register(app, settings)
+    views.register(app, settings)

@@ -3,7 +3,7 @@
 from inbox.models.auth import LoginAttempt, OAuthState, RefreshToken
 from inbox.models.delivery import Outbox, SlackEvent
 from inbox.models.inbox import Analytics, Conversation, Message, PlatformAccount, WebhookLog
-from inbox.models.slack import SlackInstallation
+from inbox.models.slack import SlackDigest, SlackInstallation
 from inbox.models.tenancy import Invite, User, Workspace
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Outbox",
     "PlatformAccount",
     "RefreshToken",
+    "SlackDigest",
     "SlackEvent",
     "SlackInstallation",
     "User",

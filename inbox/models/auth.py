@@ -39,6 +39,10 @@ class OAuthState(Model):
     platform = fields.CharField(max_length=32)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
+    # Started with `/inbox connect` (no cahts user): the Slack team, user and channel to answer.
+    slack_team = fields.CharField(max_length=32, null=True)
+    slack_user = fields.CharField(max_length=32, null=True)
+    slack_channel = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

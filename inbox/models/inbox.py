@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.expressions import F
+from tortoise.functions import Coalesce
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from inbox.models.tenancy import User, Workspace
@@ -74,7 +77,18 @@ class Conversation(Model):
     class Meta:
         table = "conversations"
         unique_together = (("platform_account", "participant_id"),)
-        indexes = (("workspace", "last_message_at"),)
+        # Migration 9 also adds, on PostgreSQL only, the activity index restricted to unread
+        # conversations (WHERE unread_count > 0), one for the Slack sweep's states and, with
+        # pg_trgm, a trigram index for `?q=` on the participant's name.
+        indexes = (
+            Index(
+                F("workspace_id"),
+                Coalesce("last_message_at", F("created_at")),
+                F("id"),
+                name="idx_conversatio_activit_5d1f0b",
+            ),
+            ("slack_channel", "slack_thread_ts"),
+        )
 
 
 class Message(Model):
@@ -123,11 +137,15 @@ class Message(Model):
     class Meta:
         table = "messages"
         unique_together = (("platform_account", "platform_message_id"),)
+        # Migration 9 also adds, on PostgreSQL with pg_trgm, a trigram index for `?q=`.
         indexes = (
             ("conversation", "received_at"),
             ("workspace", "received_at"),
             ("conversation", "slack_posted"),
             ("slack_posted", "received_at"),
+            ("platform_account", "received_at"),
+            ("received_at",),
+            ("slack_ts",),
         )
 
 

@@ -1,10 +1,11 @@
-"""Slack installs: which Slack team's bot serves which cahts workspace (tokens encrypted)."""
+"""Slack per workspace: which team's bot serves it (tokens encrypted), its daily digests."""
 
 from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
 
+from inbox.models.inbox import PlatformAccount
 from inbox.models.tenancy import Workspace
 
 
@@ -30,3 +31,27 @@ class SlackInstallation(Model):
 
     class Meta:
         table = "slack_installations"
+
+
+class SlackDigest(Model):
+    """One account's daily digest for one day: claimed by one worker, posted once."""
+
+    id = fields.UUIDField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="slack_digests", on_delete=fields.CASCADE
+    )
+    account: fields.ForeignKeyRelation[PlatformAccount] = fields.ForeignKeyField(
+        "models.PlatformAccount", related_name="slack_digests", on_delete=fields.CASCADE
+    )
+    day = fields.DateField()
+    # claimed (a run is posting it), posted, failed (retried while attempts are left)
+    status = fields.CharField(max_length=16, default="claimed")
+    attempts = fields.IntField(default=1)
+    claimed_at = fields.DatetimeField()
+    channel = fields.CharField(max_length=64, null=True)
+    error = fields.TextField(null=True)
+    posted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "slack_digests"
+        unique_together = (("account", "day"),)

@@ -1,7 +1,8 @@
 """Daily analytics: aggregate messages into the analytics table, and the queries that read it.
 
 `aggregate` is an idempotent upsert computed in SQL (see analytics_sql for the definitions);
-`daily`, `by_platform` and `stats` are what the REST API and the Slack stats command show.
+`daily`, `by_platform` and `stats` are what the REST API and the Slack stats command show;
+`account_day` is what the daily Slack digest says about one account (read from messages).
 """
 
 from __future__ import annotations
@@ -209,3 +210,48 @@ async def stats(workspace_id: uuid.UUID, start: date, end: date) -> Stats:
         *overall,
     )
     return Stats(start, end, total, platforms)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDay:
+    """One account's figures over [start, end) (a UTC day for the daily digest), from messages."""
+
+    messages_in: int
+    messages_out: int
+    new_conversations: int
+    unanswered: int
+    median_first_response_seconds: float | None
+    hourly_in: list[int]
+    hourly_out: list[int]
+
+    @property
+    def quiet(self) -> bool:
+        """True when nothing came in or went out."""
+        return self.messages_in == 0 and self.messages_out == 0
+
+
+async def account_day(account_id: uuid.UUID, start: date, end: date | None = None) -> AccountDay:
+    """In, out, new and unanswered conversations, median first response, and per UTC hour."""
+    end = end or start + timedelta(days=1)
+    conn = Tortoise.get_connection("default")
+    d = _dialect(conn)
+    values = [_param(d, v) for v in (day_start(start), day_start(end), account_id)]
+
+    async def run(statement: str) -> list[Any]:
+        _, rows = await conn.execute_query(d.params(statement), values)
+        return [tuple(row) for row in rows]
+
+    [(incoming, outgoing, started, unanswered)] = await run(sql.account_counts(d))
+    times = await run(sql.account_response_times(d))
+    hourly_in, hourly_out = [0] * 24, [0] * 24
+    for hour, is_incoming, count in await run(sql.account_hours(d)):
+        (hourly_in if is_incoming else hourly_out)[int(hour)] += int(count)
+    return AccountDay(
+        int(incoming),
+        int(outgoing),
+        int(started),
+        int(unanswered),
+        times[0][1] if times else None,
+        hourly_in,
+        hourly_out,
+    )

@@ -37,6 +37,12 @@ class Dialect:
             return f"EXTRACT(EPOCH FROM ({later} - {earlier}))::double precision"
         return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0, 3)"
 
+    def hour(self, column: str) -> str:
+        """The UTC hour (0–23) of a timestamp column."""
+        if self.postgres:
+            return f"EXTRACT(HOUR FROM {column} AT TIME ZONE 'UTC')::int"
+        return f"CAST(strftime('%H', {column}) AS INTEGER)"
+
     def params(self, sql: str) -> str:
         """`$n` placeholders as this driver wants them (SQLite: `?n`)."""
         return sql if self.postgres else sql.replace("$", "?")
@@ -69,9 +75,14 @@ def _interpolate(p: str) -> str:
     return f"({at_low} + MAX({pos} - CAST({pos} AS INTEGER)) * ({at_high} - {at_low}))"
 
 
-def scope_and_waits(d: Dialect, *, workspace: bool) -> str:
-    """CTEs `scope` (messages in [$1, $2) that count), `asked` and `waits` (first responses)."""
+def scope_and_waits(d: Dialect, *, workspace: bool = False, account: bool = False) -> str:
+    """CTEs `scope` (messages in [$1, $2) that count), `asked` and `waits` (first responses).
+
+    `workspace` keeps one workspace's messages ($3), `account` one account's ($3).
+    """
     only = "AND m.workspace_id = $3" if workspace else ""
+    if account:
+        only = "AND m.platform_account_id = $3"
     return f"""
     scope AS (
         SELECT m.workspace_id, a.platform, m.conversation_id, m.is_incoming, m.received_at,
@@ -143,6 +154,42 @@ def figures(d: Dialect) -> str:
 def response_times(d: Dialect, keys: str) -> str:
     """Median and p90 first response of one workspace ($3) over [$1, $2), grouped by `keys`."""
     return f"WITH {scope_and_waits(d, workspace=True)} {d.percentiles(keys)}"
+
+
+def account_response_times(d: Dialect) -> str:
+    """Median and p90 first response of one account ($3) over [$1, $2)."""
+    return f"WITH {scope_and_waits(d, account=True)} {d.percentiles('platform')}"
+
+
+def account_counts(d: Dialect) -> str:
+    """One account's ($3) messages in and out, new and unanswered conversations in [$1, $2).
+
+    Unanswered: conversations whose last customer message of the range has no reply after it.
+    """
+    return f"""
+    WITH {scope_and_waits(d, account=True)},
+    last_asked AS (
+        SELECT conversation_id, MAX(received_at) AS asked_at
+        FROM scope WHERE is_incoming GROUP BY conversation_id
+    )
+    SELECT
+        (SELECT COUNT(*) FROM scope WHERE is_incoming),
+        (SELECT COUNT(*) FROM scope WHERE NOT is_incoming),
+        (SELECT COUNT(*) FROM (SELECT DISTINCT conversation_id FROM scope) s
+         WHERE (SELECT MIN(e.received_at) FROM messages e
+                WHERE e.conversation_id = s.conversation_id) >= $1),
+        (SELECT COUNT(*) FROM last_asked q WHERE NOT EXISTS (
+            SELECT 1 FROM messages o
+            WHERE o.conversation_id = q.conversation_id AND NOT o.is_incoming
+              AND o.status NOT IN ('pending', 'failed') AND o.received_at > q.asked_at))"""  # noqa: S608 - constants only; values are bound parameters
+
+
+def account_hours(d: Dialect) -> str:
+    """(hour, is_incoming, count) of one account's ($3) messages in [$1, $2)."""
+    return f"""
+    WITH {scope_and_waits(d, account=True)}
+    SELECT {d.hour("received_at")} AS hour, is_incoming, COUNT(*)
+    FROM scope GROUP BY {d.hour("received_at")}, is_incoming"""  # noqa: S608 - constants only; values are bound parameters
 
 
 _FIGURE_COLUMNS = (

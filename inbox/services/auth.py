@@ -98,14 +98,13 @@ async def _redeem(code: str, now: datetime) -> Workspace:
 async def login(email: str, password: str, address: str, secret: str) -> TokenPair:
     """Check the password (throttled per email and address) and open a session."""
     email = normalize_email(email)
-    await throttle.check(email, address)
+    attempt = await throttle.begin(email, address)
     user = await User.get_or_none(email=email)
     stored = user.password_hash if user is not None else _dummy_hash()
     matches = await asyncio.to_thread(verify_password, password, stored)
     if user is None or not matches or not user.is_active:
-        await throttle.record(email, address, succeeded=False)
         raise AuthError(401, "invalid_credentials", "wrong email or password")
-    await throttle.record(email, address, succeeded=True)
+    await throttle.succeeded(attempt)
     return await start_session(user, secret)
 
 

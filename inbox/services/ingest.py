@@ -11,6 +11,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from inbox.bus import EventBus
+from inbox.jsonbody import make_storable
 from inbox.platforms.base import get_adapter
 from inbox.platforms.events import Event
 from inbox.services.storage import IngestResult, StoreItem, apply_batch
@@ -29,9 +30,13 @@ class UnknownPlatformError(LookupError):
 
 
 def scrub(value: Any) -> Any:
-    """Drop NUL characters, which PostgreSQL text and jsonb refuse, from a JSON value."""
+    """Make every string of a JSON value storable: PostgreSQL refuses NUL and lone surrogates.
+
+    A lone surrogate (an emoji cut in half by a truncation upstream) becomes U+FFFD: refusing
+    the body would only make Meta retry it until it unsubscribes the app.
+    """
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return make_storable(value)
     if isinstance(value, dict):
         return {scrub(k): scrub(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -93,19 +94,52 @@ def _hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-async def create_state(user: User, platform: str, secret: str, now: datetime | None = None) -> str:
-    """A signed, random, single-use `state` bound to this user, valid for STATE_TTL."""
+async def _issue(secret: str, now: datetime | None, **binding: Any) -> str:
+    """A signed, random `state`, stored hashed with what it is bound to, valid for STATE_TTL."""
     now = now or datetime.now(UTC)
     nonce = secrets.token_urlsafe(32)
     state = f"{nonce}.{_signature(nonce, secret)}"
-    await OAuthState.create(
-        state_hash=_hash(state),
+    await OAuthState.create(state_hash=_hash(state), expires_at=now + STATE_TTL, **binding)
+    return state
+
+
+async def create_state(user: User, platform: str, secret: str, now: datetime | None = None) -> str:
+    """A signed, random, single-use `state` bound to this user, valid for STATE_TTL."""
+    return await _issue(
+        secret,
+        now,
         user=user,
         workspace_id=user.workspace_id,  # type: ignore[attr-defined]
         platform=platform,
-        expires_at=now + STATE_TTL,
     )
-    return state
+
+
+@dataclass(frozen=True, slots=True)
+class SlackOrigin:
+    """Who ran `/inbox connect`, and where: the callback answers them there."""
+
+    team: str
+    user: str
+    channel: str
+
+
+async def create_slack_state(
+    workspace_id: uuid.UUID,
+    platform: str,
+    origin: SlackOrigin,
+    secret: str,
+    now: datetime | None = None,
+) -> str:
+    """A `state` like create_state's, bound to the workspace and the Slack user who asked."""
+    return await _issue(
+        secret,
+        now,
+        workspace_id=workspace_id,
+        platform=platform,
+        slack_team=origin.team[:32],
+        slack_user=origin.user[:32],
+        slack_channel=origin.channel[:64],
+    )
 
 
 async def consume_state(state: str, secret: str, now: datetime | None = None) -> OAuthState:
@@ -117,14 +151,17 @@ async def consume_state(state: str, secret: str, now: datetime | None = None) ->
     if not hmac.compare_digest(signature, _signature(nonce, secret)):
         raise StateError("the OAuth state was not issued by this server")
     row = await OAuthState.get_or_none(state_hash=_hash(state))
-    if row is None:
+    if row is None or row.platform not in OAUTH_PLATFORMS:
         raise StateError("the OAuth state is unknown")
     taken = await OAuthState.filter(id=row.id, used_at__isnull=True).update(used_at=now)
     if taken != 1:
         raise StateError("the OAuth state was already used; start the connection again")
     if row.expires_at <= now:
         raise StateError("the OAuth state has expired; start the connection again")
-    if row.user_id is None or not await User.exists(id=row.user_id, is_active=True):  # type: ignore[attr-defined]
+    user_id = row.user_id  # type: ignore[attr-defined]
+    if user_id is None and not row.slack_user:
+        raise StateError("the user who started this connection no longer exists")
+    if user_id is not None and not await User.exists(id=user_id, is_active=True):
         raise StateError("the user who started this connection no longer exists")
     return row
 

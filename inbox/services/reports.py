@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise import Tortoise
 
-from inbox.models import Analytics, Conversation, PlatformAccount
+from inbox.models import Analytics, PlatformAccount
 
 MAX_DAYS = 366
 MAX_EXPORT_DAYS = 3660
@@ -70,15 +70,19 @@ def _weighted(rows: Iterable[dict[str, Any]], field: str) -> float | None:
     return round(sum(v * w for v, w in pairs) / weight, 1)
 
 
+def _per_day(rows: Iterable[dict[str, Any]], period: Period) -> list[dict[str, Any]]:
+    totals: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    for row in rows:
+        for field in COUNTS:
+            totals[row["date"]][field] += row[field] or 0
+    return [{"date": d.isoformat(), **totals[d]} for d in period.dates()]
+
+
 async def daily(
     workspace_id: uuid.UUID, period: Period, platform: str | None = None
 ) -> list[dict[str, Any]]:
     """One entry per date of the period (zeros where nothing happened), oldest first."""
-    totals: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-    for row in await _rows(workspace_id, period, platform):
-        for field in COUNTS:
-            totals[row["date"]][field] += row[field] or 0
-    return [{"date": d.isoformat(), **totals[d]} for d in period.dates()]
+    return _per_day(await _rows(workspace_id, period, platform), period)
 
 
 async def by_platform(workspace_id: uuid.UUID, period: Period) -> list[dict[str, Any]]:
@@ -106,13 +110,32 @@ async def by_platform(workspace_id: uuid.UUID, period: Period) -> list[dict[str,
     return result
 
 
+# The inbox's state now in one round trip; each subquery has its own index (the unread one a
+# partial index on PostgreSQL, which needs the literal `> 0`).
+_INBOX_NOW = """
+SELECT (SELECT COUNT(*) FROM conversations WHERE workspace_id = {p}),
+       (SELECT COUNT(*) FROM conversations WHERE workspace_id = {p} AND unread_count > 0),
+       (SELECT COALESCE(SUM(unread_count), 0) FROM conversations
+        WHERE workspace_id = {p} AND unread_count > 0),
+       (SELECT COUNT(*) FROM platform_accounts WHERE workspace_id = {p} AND is_active)"""
+
+
+async def _inbox_now(workspace_id: uuid.UUID) -> tuple[int, int, int, int]:
+    """Conversations, unread conversations, unread messages, active accounts."""
+    conn = Tortoise.get_connection("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    sql = _INBOX_NOW.format(p="$1" if postgres else "?1")
+    _, rows = await conn.execute_query(sql, [workspace_id if postgres else str(workspace_id)])
+    conversations, unread, unread_messages, accounts = (int(v or 0) for v in tuple(rows[0]))
+    return conversations, unread, unread_messages, accounts
+
+
 async def stats(workspace_id: uuid.UUID, period: Period) -> dict[str, Any]:
     """The headline figures: period totals, busiest day, response times, live inbox state."""
     rows = await _rows(workspace_id, period)
-    per_day = await daily(workspace_id, period)
+    per_day = _per_day(rows, period)
     busiest = max(per_day, key=lambda d: d["total_messages"], default=None)
-    conversations = Conversation.filter(workspace_id=workspace_id)
-    unread = await conversations.filter(unread_count__gt=0).values_list("unread_count", flat=True)
+    conversations, unread, unread_messages, accounts = await _inbox_now(workspace_id)
     return {
         "days": period.days,
         "from": period.start.isoformat(),
@@ -121,29 +144,43 @@ async def stats(workspace_id: uuid.UUID, period: Period) -> dict[str, Any]:
         "median_first_response_seconds": _weighted(rows, "median_first_response_seconds"),
         "p90_first_response_seconds": _weighted(rows, "p90_first_response_seconds"),
         "busiest_day": busiest if busiest and busiest["total_messages"] else None,
-        "conversations": await conversations.count(),
-        "unread_conversations": len(unread),
-        "unread_messages": sum(int(n) for n in unread),
-        "active_accounts": await PlatformAccount.filter(
-            workspace_id=workspace_id, is_active=True
-        ).count(),
+        "conversations": conversations,
+        "unread_conversations": unread,
+        "unread_messages": unread_messages,
+        "active_accounts": accounts,
     }
 
 
-async def export_rows(
-    workspace_id: uuid.UUID, period: Period, batch: int = 500
-) -> AsyncIterator[dict[str, Any]]:
-    """Every analytics row of the period in (date, platform) order, fetched a batch at a time."""
-    after: tuple[date, str] | None = None
+_EXPORT = (
+    f"SELECT {', '.join(EXPORT_COLUMNS)} FROM analytics"  # noqa: S608 - constants only
+    " WHERE workspace_id = $1 AND date >= $2 AND date <= $3{after}"
+    " ORDER BY date, platform LIMIT {limit}"
+)
+_AFTER = " AND (date > $4 OR (date = $4 AND platform > $5))"
+
+
+async def export_batches(
+    workspace_id: uuid.UUID, period: Period, batch: int = 2000
+) -> AsyncIterator[Sequence[Sequence[Any]]]:
+    """Every analytics row of the period as EXPORT_COLUMNS values, in (date, platform) order,
+    a keyset batch at a time, so memory stays flat however long the period.
+
+    Raw rows (no model conversion: it cost more than the rest of the export together): dates
+    are `date` objects on PostgreSQL and ISO text on SQLite, which print the same.
+    """
+    conn = Tortoise.get_connection("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    values: list[Any] = [workspace_id, period.start, period.end]
+    if not postgres:
+        values = [str(v) for v in values]
+    after: list[Any] = []
     while True:
-        query = Analytics.filter(
-            workspace_id=workspace_id, date__gte=period.start, date__lte=period.end
+        sql = _EXPORT.format(after=_AFTER if after else "", limit=int(batch))
+        _, rows = await conn.execute_query(
+            sql if postgres else sql.replace("$", "?"), values + after
         )
-        if after is not None:
-            query = query.filter(Q(date__gt=after[0]) | Q(date=after[0], platform__gt=after[1]))
-        rows = await query.order_by("date", "platform").limit(batch).values(*EXPORT_COLUMNS)
-        for row in rows:
-            yield row
+        if rows:
+            yield rows
         if len(rows) < batch:
             return
-        after = (rows[-1]["date"], rows[-1]["platform"])
+        after = [rows[-1][0], rows[-1][1]]

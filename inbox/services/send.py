@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from inbox import logs
 from inbox.bus import EventBus
 from inbox.graph import GraphClient, GraphError
 from inbox.models import Conversation, Message, Outbox, PlatformAccount
@@ -249,7 +250,9 @@ async def deliver(
     if not await _claim(outbox_id, now):
         return "skip"
     outbox = await Outbox.get(id=outbox_id)
+    logs.workspace_id.set(str(outbox.workspace_id))  # type: ignore[attr-defined]
     message = await Message.get(id=outbox.message_id)  # type: ignore[attr-defined]
+    logs.account_id.set(str(message.platform_account_id))  # type: ignore[attr-defined]
     conversation = await Conversation.get(id=message.conversation_id)  # type: ignore[attr-defined]
     account = await PlatformAccount.get(id=message.platform_account_id)  # type: ignore[attr-defined]
     adapter = get_adapter(account.platform)

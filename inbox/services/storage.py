@@ -35,7 +35,13 @@ from inbox.serialize import conversation_dict, message_dict
 from inbox.services import storage_pg
 
 # Ids longer than their columns are not ids a platform sends; such events are skipped.
-_ID_LIMITS = {"message_id": 255, "sender_id": 64, "recipient_id": 64, "account_id": 64}
+_ID_LIMITS = {
+    "message_id": 255,
+    "sender_id": 64,
+    "recipient_id": 64,
+    "customer_id": 64,
+    "account_id": 64,
+}
 
 
 @dataclass(slots=True)
@@ -81,6 +87,8 @@ def _oversized(event: Event) -> str | None:
         value = getattr(event, name, None)
         if isinstance(value, str) and len(value) > limit:
             return f"{type(event).__name__}.{name} longer than {limit} characters"
+    if any(len(mid) > _ID_LIMITS["message_id"] for mid in getattr(event, "message_ids", ())):
+        return f"{type(event).__name__}.message_ids longer than 255 characters"
     return None
 
 
@@ -105,7 +113,7 @@ async def _accounts(items: list[StoreItem]) -> dict[tuple[str, str], PlatformAcc
     wanted: dict[str, set[str]] = defaultdict(set)
     for item in items:
         for event in item.events:
-            if event.account_id and not isinstance(event, Ignored):
+            if event.account_id and not isinstance(event, Ignored) and not _oversized(event):
                 wanted[item.platform].add(event.account_id)
     found: dict[tuple[str, str], PlatformAccount] = {}
     for platform, ids in wanted.items():

@@ -21,8 +21,11 @@ class Throttled(Exception):
         self.reason = reason
 
 
-def _blocked_for(failures: list[datetime], limit: int, now: datetime) -> int | None:
+def _blocked_for(
+    failures: list[datetime], limit: int, now: datetime, reserved: int = 0
+) -> int | None:
     """Seconds until enough failures leave the window, or None when under the limit."""
+    limit += reserved
     if len(failures) < limit:
         return None
     # The (len - limit + 1)-th oldest failure must age out before another try is allowed.
@@ -31,8 +34,31 @@ def _blocked_for(failures: list[datetime], limit: int, now: datetime) -> int | N
     return max(1, math.ceil((release - now).total_seconds()))
 
 
-async def check(email: str, address: str, now: datetime | None = None) -> None:
-    """Raise Throttled when this email or this address failed too often recently."""
+async def begin(email: str, address: str, now: datetime | None = None) -> LoginAttempt:
+    """Reserve one try (counted as failed until `succeeded`); Throttled when over a limit.
+
+    Recording the try before checking closes the race where many parallel guesses all pass
+    the check before any of them is recorded. A refused try leaves no row behind.
+    """
+    attempt = await LoginAttempt.create(email=email[:254], address=address[:64], succeeded=False)
+    try:
+        await check(email, address, now, reserved=1)
+    except Throttled:
+        await LoginAttempt.filter(id=attempt.id).delete()
+        raise
+    return attempt
+
+
+async def succeeded(attempt: LoginAttempt) -> None:
+    """The reserved try turned out right: it resets the account's count."""
+    await LoginAttempt.filter(id=attempt.id).update(succeeded=True)
+
+
+async def check(email: str, address: str, now: datetime | None = None, reserved: int = 0) -> None:
+    """Raise Throttled when this email or this address failed too often recently.
+
+    `reserved`: how many of the counted failures are tries in progress (see `begin`).
+    """
     now = now or datetime.now(UTC)
     since = now - WINDOW
     successes = (
@@ -45,13 +71,13 @@ async def check(email: str, address: str, now: datetime | None = None) -> None:
     by_email = await LoginAttempt.filter(
         email=email, succeeded=False, created_at__gt=email_since
     ).values_list("created_at", flat=True)
-    wait = _blocked_for(list(by_email), MAX_FAILURES_PER_EMAIL, now)
+    wait = _blocked_for(list(by_email), MAX_FAILURES_PER_EMAIL, now, reserved)
     if wait is not None:
         raise Throttled(wait, "too many failed logins for this account")
     by_address = await LoginAttempt.filter(
         address=address, succeeded=False, created_at__gte=since
     ).values_list("created_at", flat=True)
-    wait = _blocked_for(list(by_address), MAX_FAILURES_PER_ADDRESS, now)
+    wait = _blocked_for(list(by_address), MAX_FAILURES_PER_ADDRESS, now, reserved)
     if wait is not None:
         raise Throttled(wait, "too many failed logins from this address")
 

@@ -36,6 +36,13 @@ class _Job:
 
 
 async def _apply(items: list[StoreItem]) -> None:
+    # In a task of its own: when the connection dies as a transaction begins, Tortoise leaves
+    # that transaction set in the running task's context, and the commit loop would go on
+    # using the dead connection (every later webhook a 503) until the process restarts.
+    await asyncio.create_task(_transaction(items))
+
+
+async def _transaction(items: list[StoreItem]) -> None:
     async with in_transaction():
         await apply_batch(items, datetime.now(UTC))
 
@@ -67,6 +74,11 @@ class IngestWriter:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    async def idle(self) -> None:
+        """Wait until everything submitted so far is committed and announced."""
+        await self._queue.join()
+        await self._stored.join()
 
     async def submit(self, item: StoreItem) -> IngestResult:
         """Queue one body and wait until it is committed (or raise what storing it raised)."""

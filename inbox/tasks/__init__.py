@@ -9,4 +9,5 @@ TASK_MODULES = [
     "inbox.tasks.tokens",
     "inbox.tasks.sessions",
     "bot.tasks",
+    "bot.report_tasks",
 ]

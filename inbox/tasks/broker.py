@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
 
+from inbox.bus import redis_retry
 from inbox.tasks.streams import ReclaimingStreamBroker
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def build_broker(redis_url: str | None) -> AsyncBroker:
         consumer_group_name=CONSUMER_GROUP,
         consumer_id="0",
         idle_timeout=redelivery_ms(),
+        retry=redis_retry(),
     )
 
 
@@ -46,7 +48,7 @@ def attach_state(state: TaskiqState, settings: Settings, bus: EventBus) -> None:
     """Put what tasks need on the broker state: settings, bus, Graph and Slack clients, cipher."""
     from inbox.graph import GraphClient
     from inbox.services.crypto import TokenCipher
-    from inbox.slackapi import slack_client
+    from inbox.slackapi import keepalive_session, slack_client
 
     state.settings = settings
     state.bus = bus
@@ -54,7 +56,9 @@ def attach_state(state: TaskiqState, settings: Settings, bus: EventBus) -> None:
     state.cipher = TokenCipher(settings.token_encryption_keys)
     # None when Slack is not configured: Slack tasks and hooks then do nothing. With OAuth
     # installs only, its token is None: Slack work picks each workspace's own bot token.
-    state.slack = slack_client(settings) if settings.slack_enabled else None
+    state.slack = (
+        slack_client(settings, session=keepalive_session()) if settings.slack_enabled else None
+    )
 
 
 broker: AsyncBroker = build_broker(_redis_url_from_env())
@@ -85,6 +89,9 @@ async def _worker_shutdown(state: TaskiqState) -> None:
     from inbox import db
 
     if getattr(state, "owns_resources", False):
+        from inbox.slackapi import close_client
+
+        await close_client(state.slack)
         state.slack = None
         await state.graph.close()
         await state.bus.close()

@@ -8,6 +8,7 @@ import uuid
 
 from taskiq import Context, TaskiqDepends
 
+from inbox.models import Outbox
 from inbox.services.send import MAX_ATTEMPTS, deliver, due_outbox, next_in_line, send_wait
 from inbox.tasks.broker import broker
 
@@ -42,6 +43,11 @@ async def send_message(outbox_id: str, context: Context = TaskiqDepends()) -> st
             return outcome
         wait = await send_wait(row)
         if wait is None:
+            # Finished by an attempt that died before resuming the next send (its task came
+            # back after a worker was killed): resume it here, or it waits for flush_outbox.
+            following = await next_in_line(row)
+            if following is not None and await Outbox.exists(id=following, status="pending"):
+                await send_message.kiq(str(following))
             return outcome
         await asyncio.sleep(wait + 0.05)
     return outcome

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage
 from taskiq_redis import RedisStreamBroker
+
+log = logging.getLogger(__name__)
+
+_RETRY_FIRST = 0.5
+_RETRY_MAX = 5.0
 
 
 class ReclaimingStreamBroker(RedisStreamBroker):
@@ -20,29 +30,46 @@ class ReclaimingStreamBroker(RedisStreamBroker):
     """
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
-        """Yield new tasks, then tasks a dead consumer left unacknowledged."""
-        async with Redis(connection_pool=self.connection_pool) as conn:
-            while True:
-                fetched = await conn.xreadgroup(
-                    self.consumer_group_name,
-                    self.consumer_name,
-                    {self.queue_name: ">"},
-                    block=self.block,
-                    noack=False,
-                    count=self.count,
-                )
-                for _stream, entries in fetched or []:
-                    for entry in self._ackable(entries):
-                        yield entry
-                claimed = await conn.xautoclaim(
-                    name=self.queue_name,
-                    groupname=self.consumer_group_name,
-                    consumername=self.consumer_name,
-                    min_idle_time=self.idle_timeout,
-                    count=self.unacknowledged_batch_size,
-                )
-                for entry in self._ackable(claimed[1] if claimed else []):
-                    yield entry
+        """Yield new tasks, then tasks a dead consumer left unacknowledged; outlive Redis outages.
+
+        A lost connection is retried with backoff instead of ending the worker (which would
+        abort the tasks it is running); a Redis that came back empty gets its group again.
+        """
+        delay = _RETRY_FIRST
+        while True:
+            try:
+                async with Redis(connection_pool=self.connection_pool) as conn:
+                    while True:
+                        fetched = await conn.xreadgroup(
+                            self.consumer_group_name,
+                            self.consumer_name,
+                            {self.queue_name: ">"},
+                            block=self.block,
+                            noack=False,
+                            count=self.count,
+                        )
+                        delay = _RETRY_FIRST
+                        for _stream, entries in fetched or []:
+                            for entry in self._ackable(entries):
+                                yield entry
+                        claimed = await conn.xautoclaim(
+                            name=self.queue_name,
+                            groupname=self.consumer_group_name,
+                            consumername=self.consumer_name,
+                            min_idle_time=self.idle_timeout,
+                            count=self.unacknowledged_batch_size,
+                        )
+                        for entry in self._ackable(claimed[1] if claimed else []):
+                            yield entry
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                log.warning("task queue: Redis unreachable (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX)
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                log.warning("task queue: the consumer group is gone (Redis restarted empty?)")
+                await self._declare_consumer_group()
 
     def _ackable(self, entries: Any) -> list[AckableMessage]:
         found: list[AckableMessage] = []

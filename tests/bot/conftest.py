@@ -16,6 +16,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
+from inbox.appkeys import WRITER
 from inbox.models import Conversation, PlatformAccount, Workspace
 from inbox.settings import Settings, load_settings
 from inbox.tasks.broker import broker
@@ -76,7 +77,7 @@ def slack_settings(
     return load_settings(slack_env(graph, slack, pg_database), read_dotenv=False)
 
 
-async def settle(within: float = 15.0) -> None:
+async def settle(within: float = 60.0) -> None:
     """Wait until the in-process task queue is idle (tasks may kick further tasks)."""
     deadline = time.monotonic() + within
     while getattr(broker, "_running_tasks", None):
@@ -104,6 +105,7 @@ class Loop:
             f"/api/webhooks/{platform}", data=body, headers=sign_meta(body, APP_SECRET)
         )
         assert response.status == 200, await response.text()
+        await self.client.app[WRITER].idle()  # announcing (the mirror's kick) follows the 200
         await settle()
         return response
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.lease import Taken, acquire
+from bot.lease import Taken, acquire, lease_length
 from bot.mirror import Clients, mirror_conversation
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message
@@ -85,3 +85,32 @@ async def test_an_expired_lease_is_taken_as_stale(clients: Clients) -> None:
     lease = await acquire(conversation.id)
     assert lease is not None and lease.taken is Taken.STALE
     assert await acquire(conversation.id) is None
+
+
+async def test_renewing_writes_only_once_a_quarter_of_the_lease_has_passed(
+    clients: Clients,
+) -> None:
+    conversation = await _conversation(clients.settings, 0)
+    lease = await acquire(conversation.id)
+    assert lease is not None
+    marker = datetime.now(UTC) + timedelta(days=1)
+    await Conversation.filter(id=conversation.id).update(slack_lease_until=marker)
+
+    assert await lease.renew() is True  # just taken: it cannot have expired, nothing written
+    assert (await Conversation.get(id=conversation.id)).slack_lease_until == marker
+
+    lease.renewed -= lease_length().total_seconds() / 2
+    assert await lease.renew() is True
+    renewed = (await Conversation.get(id=conversation.id)).slack_lease_until
+    assert renewed is not None and renewed < marker
+
+
+async def test_a_run_that_lost_its_lease_learns_it_at_the_next_round(clients: Clients) -> None:
+    conversation = await _conversation(clients.settings, 0)
+    lease = await acquire(conversation.id)
+    assert lease is not None
+    await Conversation.filter(id=conversation.id).update(slack_lease_owner="another run")
+
+    assert await lease.start_round() is False
+    lease.renewed -= lease_length().total_seconds()
+    assert await lease.renew() is False

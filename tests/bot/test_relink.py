@@ -111,7 +111,7 @@ async def test_relink_names_a_conversation_by_link_or_customer_name(loop: Loop) 
         ("relink 3f1c0c2a-0000-4000-8000-000000000000", "No conversation with that id"),
         ("relink nobody-like-this", "No conversation with a customer called “nobody-like-this”"),
         ("relink <@U1>  &lt;", "No conversation with a customer called"),
-        ("", "What `/inbox` can do:\n`/inbox relink"),
+        ("", "\n`/inbox relink <conversation id"),  # listed among the subcommands
         ("help", "What `/inbox` can do:"),
         ("launch the rockets", "There is no `/inbox launch`. What `/inbox` can do:"),
     ],

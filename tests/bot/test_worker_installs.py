@@ -1,4 +1,4 @@
-"""A real `cahts worker` with OAuth installs only: each workspace's own bot, the card current."""
+"""A real `cahts worker` with OAuth installs only: its own bot token, the card kept current."""
 
 from __future__ import annotations
 

@@ -80,6 +80,10 @@ class FakeSlack:
     gone_channels: set[str] = field(default_factory=set)
     scripts: dict[str, deque[Answer]] = field(default_factory=lambda: defaultdict(deque))
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    # Modals opened (views.open), posts to a command's response_url, channels by name.
+    views: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    channels: dict[str, str] = field(default_factory=dict)
     # Bot tokens of installed teams (token → team); OAuth codes → oauth.v2.access answers.
     teams: dict[str, str] = field(default_factory=lambda: {BOT_TOKEN: TEAM})
     grants: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -125,13 +129,7 @@ class FakeSlack:
         ]
 
     def grant(
-        self,
-        code: str,
-        team: str,
-        token: str,
-        *,
-        name: str = "Other Co",
-        channel: str | None = None,
+        self, code: str, team: str, token: str, *, name: str = "Other", channel: str | None = None
     ) -> None:
         """Let an OAuth `code` be exchanged for a bot token of `team` (and know that token)."""
         self.teams[token] = team
@@ -343,6 +341,22 @@ class FakeSlack:
             },
         }
 
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        opened = {**view, "id": f"V{len(self.views) + 1:08d}"}
+        self.views.append(opened)
+        return {"ok": True, "view": opened}
+
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        channels = [{"id": cid, "name": name} for name, cid in self.channels.items()]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"{self.base.replace('http', 'ws', 1)}/socket"}
 
@@ -352,6 +366,10 @@ class FakeSlack:
             return web.Response(status=404, text="unknown upload")
         self._blobs[file_id] = await request.read()
         return web.Response(text=f"OK - {len(self._blobs[file_id])}")
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")
 
     async def _download(self, request: web.Request) -> web.Response:
         found = self.files.get(request.match_info["file_id"])
@@ -394,6 +412,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/files-pri/{file_id}/download/{name}", self._download)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/respond/{n}", self._respond)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
         return self

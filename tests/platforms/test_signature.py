@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
+from typing import Any
+
+import pytest
 
 from inbox.platforms.signature import sign, verify
 from tests.helpers import fixture_bytes
@@ -52,3 +56,36 @@ def test_rejects_wrong_secret() -> None:
 
 def test_rejects_empty_secret() -> None:
     assert not verify(RAW, _header(RAW, ""), "")
+
+
+def test_signatures_and_tokens_are_compared_in_constant_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from inbox.platforms import signature
+
+    compared: list[tuple[object, object]] = []
+    real = hmac.compare_digest
+
+    def spy(a: Any, b: Any) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    assert verify(RAW, _header(RAW), SECRET)
+    assert not verify(RAW, _header(RAW, "other-secret"), SECRET)
+    assert [b for _, b in compared] == [
+        _header(RAW).encode(),
+        _header(RAW, "other-secret").encode(),
+    ]
+    # Nothing else decides: no == on secrets in the module (the verify token and the OAuth
+    # state use compare_digest too).
+    from bridge import webhooks
+    from inbox.services import meta_oauth
+
+    assert "==" not in inspect.getsource(signature.verify)
+    assert "hmac.compare_digest(token.encode(), expected.encode())" in inspect.getsource(
+        webhooks.verify_subscription
+    )
+    assert "hmac.compare_digest(signature, _signature(" in inspect.getsource(
+        meta_oauth.consume_state
+    )

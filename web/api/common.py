@@ -13,8 +13,10 @@ from aiohttp import web
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from inbox import logs
 from inbox.appkeys import SETTINGS
 from inbox.graph import GraphClient
+from inbox.jsonbody import TooDeepError, parse_json
 from inbox.models import User
 from inbox.pagination import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT, CursorError, Page, decode_cursor
 from inbox.platforms.base import platform_names
@@ -78,7 +80,11 @@ def authenticated(handler: Handler) -> Handler:
                 headers={"WWW-Authenticate": 'Bearer realm="cahts", error="invalid_token"'},
             ) from exc
         request[USER] = user
-        return await handler(request)
+        bound = logs.workspace_id.set(str(user.workspace_id))  # type: ignore[attr-defined]
+        try:
+            return await handler(request)
+        finally:
+            logs.workspace_id.reset(bound)
 
     wrapper.authenticated = True  # type: ignore[attr-defined]
     return wrapper
@@ -158,8 +164,10 @@ async def read_json(
     if not raw.strip() and not optional:
         raise ApiError(400, "bad_request", "a JSON body is required", field="body")
     try:
-        body = json.loads(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = parse_json(raw) if raw.strip() else {}
+    except TooDeepError as exc:
+        raise ApiError(400, "malformed_json", f"the body is {exc}", field="body") from exc
+    except ValueError as exc:  # UnicodeDecodeError included
         raise ApiError(400, "malformed_json", "the body is not valid JSON", field="body") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object", field="body")

@@ -10,7 +10,7 @@ from inbox.appkeys import BUS
 from inbox.models import Conversation, Message, PlatformAccount
 from inbox.pagination import Page
 from inbox.serialize import conversation_dict, message_dict
-from inbox.services import listing
+from inbox.services import conversations, listing
 from inbox.services.reading import mark_read
 from inbox.services.send import ReplyAttachment, SendRefused, enqueue_sends, queue_reply
 from web.api import schemas
@@ -170,6 +170,36 @@ async def list_conversations(request: web.Request) -> web.Response:
 
 
 @authenticated
+async def update_conversation(request: web.Request) -> web.Response:
+    """Resolve or reopen a conversation, or assign it; the Slack root follows."""
+    wid = workspace_id(request)
+    conversation_id = path_id(request, "id", "conversation")
+    if not await Conversation.exists(id=conversation_id, workspace_id=wid):
+        raise not_found("conversation")
+    body = await read_json(request, schemas.CONVERSATION_UPDATE)
+    user = request[USER]
+    actor = user.name or user.email
+    bus = request.app[BUS]
+    try:
+        if "status" in body:
+            await conversations.set_status(
+                wid, conversation_id, body["status"], actor=actor, bus=bus
+            )
+        if "assignee_id" in body:
+            await conversations.assign(
+                wid, conversation_id, user_id=body["assignee_id"], actor=actor, bus=bus
+            )
+    except conversations.ConversationNotFound as exc:
+        raise not_found("conversation") from exc
+    except conversations.ChangeRefused as exc:
+        field = "assignee_id" if "assignee" in str(exc) or "user" in str(exc) else "status"
+        raise ApiError(422, "invalid", f"{field}: {exc}", field=field) from exc
+    fresh = await Conversation.get(id=conversation_id)
+    platform = await _platform_of(fresh.platform_account_id)  # type: ignore[attr-defined]
+    return web.json_response(conversation_dict(fresh, platform))
+
+
+@authenticated
 async def conversation_messages(request: web.Request) -> web.Response:
     """One conversation's messages, newest first."""
     wid = workspace_id(request)
@@ -192,6 +222,7 @@ def setup(app: web.Application) -> None:
     app.router.add_patch("/api/messages/{id}/read", read_message)
     app.router.add_get("/api/conversations", list_conversations, allow_head=False)
     app.router.add_get("/api/conversations/{id}/messages", conversation_messages, allow_head=False)
+    app.router.add_patch("/api/conversations/{id}", update_conversation)
 
 
 def operations() -> Paths:
@@ -249,6 +280,17 @@ def operations() -> Paths:
                 "messages",
                 {200: json_answer(ref("ConversationPage"), "A page of conversations")},
                 params=[*PAGING, PLATFORM, ACCOUNT, UNREAD, query("q", text, "name contains")],
+            )
+        },
+        "/api/conversations/{id}": {
+            "patch": operation(
+                "updateConversation",
+                "Resolve or reopen, assign or unassign (the Slack thread's root follows)",
+                "messages",
+                {200: json_answer(ref("Conversation"), "The conversation")},
+                params=[ID],
+                body=schemas.CONVERSATION_UPDATE,
+                errors=(404,),
             )
         },
         "/api/conversations/{id}/messages": {

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.connect import report_oauth
 from inbox.appkeys import BUS, SETTINGS
-from inbox.models import PlatformAccount
+from inbox.models import OAuthState, PlatformAccount
 from inbox.serialize import account_dict
 from inbox.services import connections, listing, meta_oauth
 from web.api import schemas
@@ -92,6 +93,20 @@ def _back_to_dashboard(request: web.Request, **params: str) -> web.HTTPFound:
     return web.HTTPFound(f"{base}?{urlencode(params)}" if params else base)
 
 
+async def _back(
+    request: web.Request,
+    row: OAuthState,
+    accounts: list[PlatformAccount] | None = None,
+    **params: str,
+) -> web.HTTPFound:
+    """Where the flow began: Slack (told the outcome) for `/inbox connect`, else the dashboard."""
+    if row.slack_user:
+        settings = request.app[SETTINGS]
+        url = await report_oauth(settings, row, accounts or [], params.get("error"))
+        return web.HTTPFound(url)
+    return _back_to_dashboard(request, **params)
+
+
 async def oauth_callback(request: web.Request) -> web.Response:
     """Facebook sends the browser back here: check `state`, connect, go to the dashboard."""
     settings = request.app[SETTINGS]
@@ -103,10 +118,10 @@ async def oauth_callback(request: web.Request) -> web.Response:
     except meta_oauth.StateError as exc:
         raise ApiError(400, "invalid_state", str(exc), field="state") from exc
     if request.query.get("error"):
-        raise _back_to_dashboard(request, error="the Facebook Login was cancelled")
+        raise await _back(request, row, error="the Facebook Login was cancelled")
     code = request.query.get("code", "")
     if not code or len(code) > 4096 or not storable(code):
-        raise _back_to_dashboard(request, error="Facebook sent no usable login code")
+        raise await _back(request, row, error="Facebook sent no usable login code")
     try:
         accounts, problems = await connections.complete_oauth(
             row,
@@ -117,11 +132,11 @@ async def oauth_callback(request: web.Request) -> web.Response:
             bus=request.app[BUS],
         )
     except meta_oauth.OAuthError as exc:
-        raise _back_to_dashboard(request, error=str(exc)) from exc
+        raise await _back(request, row, error=str(exc)) from exc
     result = {"connected": str(len(accounts)), "platform": row.platform}
     if problems:
         result["error"] = "; ".join(problems)[:500]
-    raise _back_to_dashboard(request, **result)
+    raise await _back(request, row, accounts, **result)
 
 
 @authenticated
@@ -204,9 +219,10 @@ def operations() -> Paths:
             "get": operation(
                 "oauthCallback",
                 "Facebook Login returns here; redirects to the dashboard (#/platforms) with "
-                "`connected=N` or `error=...`",
+                "`connected=N` or `error=...`, or, when `/inbox connect` started it, back into "
+                "Slack (the outcome is said there)",
                 "platforms",
-                {302: {"description": "Back to the dashboard"}},
+                {302: {"description": "Back to the dashboard, or to Slack"}},
                 auth=False,
                 params=[
                     query("state", {"type": "string"}, "the state of the connect call"),

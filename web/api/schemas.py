@@ -66,6 +66,16 @@ SEND = _object(
     },
 )
 
+CONVERSATION_UPDATE = _object(
+    [],
+    status={"type": "string", "enum": ["open", "resolved"]},
+    assignee_id={
+        "type": ["string", "null"],
+        "pattern": UUID_PATTERN,
+        "description": "a user of this workspace, or null to unassign",
+    },
+)
+
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 _TIME = {"type": "string", "format": "date-time"}
 _ID = {"type": "string", "format": "uuid"}
@@ -178,6 +188,9 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         unread_count=_INT,
         slack_channel=_NULL_STR,
         slack_thread_ts=_NULL_STR,
+        status={"type": "string", "enum": ["open", "resolved"]},
+        assignee_id={"type": ["string", "null"], "format": "uuid"},
+        assignee_slack_user=_NULL_STR,
     ),
     "DailyItem": _shape(date={"type": "string", "format": "date"}, **_COUNTS),
     "PlatformItem": _shape(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners.actions import conversation_state, retry_send
+from bot.listeners.actions import connect_link, conversation_state, retry_send
 from inbox.settings import Settings
 
 
@@ -12,3 +12,4 @@ def register(app: AsyncApp, settings: Settings) -> None:
     """Register the action listeners."""
     retry_send.register(app, settings)
     conversation_state.register(app, settings)
+    connect_link.register(app, settings)

@@ -51,16 +51,20 @@ def register(app: AsyncApp, settings: Settings) -> None:
         kind = action.get("action_id")
         actor = f"slack:{user}"
         bus = getattr(broker.state, "bus", None)
-        if kind in (RESOLVE_ACTION, REOPEN_ACTION):
-            status = conversations.RESOLVED if kind == RESOLVE_ACTION else conversations.OPEN
-            await conversations.set_status(
-                workspace, conversation.id, status, actor=actor, bus=bus
-            )
-        else:
-            slack_user = user if kind == ASSIGN_ME_ACTION else None
-            await conversations.assign(
-                workspace, conversation.id, slack_user=slack_user, actor=actor, bus=bus
-            )
+        try:
+            if kind in (RESOLVE_ACTION, REOPEN_ACTION):
+                status = conversations.RESOLVED if kind == RESOLVE_ACTION else conversations.OPEN
+                await conversations.set_status(
+                    workspace, conversation.id, status, actor=actor, bus=bus
+                )
+            else:
+                slack_user = user if kind == ASSIGN_ME_ACTION else None
+                await conversations.assign(
+                    workspace, conversation.id, slack_user=slack_user, actor=actor, bus=bus
+                )
+        except (conversations.ConversationNotFound, conversations.ChangeRefused) as exc:
+            log.info("conversation %s: %s by %s refused (%s)", conversation.id, kind, user, exc)
+            return
         log.info("conversation %s: %s by %s", conversation.id, kind, user)
 
     for action_id in PANEL_ACTIONS:

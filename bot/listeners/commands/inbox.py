@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.listeners.commands import relink
+from bot.listeners.commands import connect, digest, relink, stats, status
 from bot.listeners.commands.registry import SUBCOMMANDS, Invocation
 from bot.manifest import COMMAND
 from bot.scope import scope_of
@@ -22,15 +22,16 @@ from inbox.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SUBCOMMAND_MODULES = (relink,)
+SUBCOMMAND_MODULES = (relink, stats, connect, status, digest)
 MAX_TEXT = 2000
 
 
 def help_text(unknown: str | None = None) -> str:
     """The list of subcommands (after a word about an unknown one)."""
-    lines = [f"`{COMMAND} {sub.usage}`: {sub.summary}" for sub in sorted(
-        SUBCOMMANDS.values(), key=lambda s: s.name
-    )]
+    lines = [
+        f"`{COMMAND} {sub.usage}`: {sub.summary}"
+        for sub in sorted(SUBCOMMANDS.values(), key=lambda s: s.name)
+    ]
     head = f"There is no `{COMMAND} {unknown}`. " if unknown else ""
     return head + "What `/inbox` can do:\n" + "\n".join(lines)
 

@@ -57,6 +57,9 @@ async def test_a_body_over_the_server_limit_is_413(client: TestClient) -> None:
         (b"[1, 2]", "bad_request"),
         (b'"text"', "bad_request"),
         (b"null", "bad_request"),
+        (b"[" * 100_000 + b"]" * 100_000, "malformed_json"),  # once a 500 (RecursionError)
+        (b'{"email": ' + b"[" * 70 + b"]" * 70 + b"}", "malformed_json"),
+        (b'{"email": NaN, "password": 1e999}', "malformed_json"),
     ],
 )
 async def test_unusable_bodies_are_400(client: TestClient, data: bytes, code: str) -> None:

@@ -68,6 +68,7 @@ async def _unchanged(world: World) -> None:
     message = await Message.get(id=world.message.id)
     assert not message.is_read
     assert (await Conversation.get(id=world.conversation.id)).unread_count == 1
+    assert (await Conversation.get(id=world.conversation.id)).status == "open"
     assert (await PlatformAccount.get(id=world.bob.account.id)).is_active
     assert await Message.filter(workspace=world.bob.workspace).count() == 1
     assert await Outbox.all().count() == 0
@@ -96,6 +97,11 @@ async def test_every_route_keeps_workspaces_apart(
         client, world, "GET", "/api/conversations/{id}/messages", world.conversation.id
     )
     covers("GET", "/api/conversations/{id}/messages")
+    await _same_as_missing(
+        client, world, "PATCH", "/api/conversations/{id}", world.conversation.id,
+        json={"status": "resolved"},
+    )  # fmt: skip
+    covers("PATCH", "/api/conversations/{id}")
     await _same_as_missing(client, world, "DELETE", "/api/platforms/{id}", world.bob.account.id)
     covers("DELETE", "/api/platforms/{id}")
     await _same_as_missing(client, world, "POST", "/api/platforms/{id}/sync", world.bob.account.id)

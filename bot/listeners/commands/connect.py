@@ -1,0 +1,67 @@
+"""`/inbox connect instagram|messenger|whatsapp`: a Facebook Login link, or the WhatsApp modal."""
+
+from __future__ import annotations
+
+import logging
+
+from bot import errors
+from bot.connect import login_blocks, whatsapp_modal
+from bot.home import home_workspace
+from bot.listeners.commands.registry import Invocation, subcommand
+from inbox.services import meta_oauth
+
+log = logging.getLogger(__name__)
+
+USAGE = "connect instagram|messenger|whatsapp"
+
+
+@subcommand(
+    "connect",
+    usage=USAGE,
+    summary="connect an account: Facebook Login for Instagram and Messenger, a form for WhatsApp",
+)
+async def connect(call: Invocation) -> None:
+    """Answer with the login link, or open the WhatsApp modal."""
+    words = call.args.lower().split()
+    platform = words[0] if len(words) == 1 else ""
+    if platform not in (*meta_oauth.OAUTH_PLATFORMS, "whatsapp"):
+        await call.reply(f"Usage: `/inbox {USAGE}`")
+        return
+    workspace, problem = await home_workspace(call.scope)
+    if workspace is None:
+        await call.reply(problem)
+        return
+    if platform == "whatsapp":
+        await _open_modal(call)
+        return
+    settings = call.settings
+    if not (settings.meta_app_id and settings.meta_app_secret):
+        await call.reply(
+            "Facebook Login is not set up on this cahts: its operator must set META_APP_ID "
+            "and META_APP_SECRET."
+        )
+        return
+    origin = meta_oauth.SlackOrigin(
+        team=str(call.body.get("team_id") or ""), user=call.user_id, channel=call.channel_id
+    )
+    state = await meta_oauth.create_slack_state(workspace.id, platform, origin, settings.jwt_secret)
+    url = meta_oauth.dialog_url(settings, platform, state)
+    minutes = int(meta_oauth.STATE_TTL.total_seconds() // 60)
+    text, blocks = login_blocks(platform, url, minutes)
+    call.acked = True
+    await call.ack(text=text, blocks=blocks, response_type="ephemeral")
+
+
+async def _open_modal(call: Invocation) -> None:
+    """Open the WhatsApp form (the trigger is good for 3 seconds)."""
+    trigger = str(call.body.get("trigger_id") or "")
+    if not trigger:
+        await call.reply("Slack sent no trigger to open the form with; try again.")
+        return
+    try:
+        await errors.call(call.client.views_open(trigger_id=trigger, view=whatsapp_modal()))
+    except (errors.MirrorStop, errors.SlackRefused, errors.ChannelGone) as exc:
+        log.warning("could not open the WhatsApp form: %s", exc)
+        await call.reply(f"The form could not be opened ({exc}); try again.")
+        return
+    await call.acknowledge()

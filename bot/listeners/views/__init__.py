@@ -1,0 +1,13 @@
+"""Modal (view_submission) listeners."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.listeners.views import whatsapp_connect
+from inbox.settings import Settings
+
+
+def register(app: AsyncApp, settings: Settings) -> None:
+    """Register the view listeners."""
+    whatsapp_connect.register(app, settings)

@@ -1,0 +1,121 @@
+"""Runs held by this process: kicks folded into the run, the card refreshed once per burst."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot import runs
+from bot.mirror import Clients, mirror_conversation
+from inbox.graph import GraphClient
+from inbox.models import Conversation, Message
+from inbox.services.crypto import TokenCipher
+from inbox.settings import Settings
+from inbox.slackapi import slack_client
+from tests.bot.conftest import CHANNEL
+from tests.factories import make_account, make_conversation, make_message, make_workspace
+from tests.fakes.slack import FakeSlack
+
+
+@pytest.fixture
+async def clients(database: Settings, slack_settings: Settings) -> AsyncIterator[Clients]:
+    """Mirror clients on the fakes, without the app."""
+    graph = GraphClient(slack_settings.meta_graph_url)
+    yield Clients(
+        slack_client(slack_settings),
+        slack_settings,
+        graph,
+        TokenCipher(slack_settings.token_encryption_keys),
+    )
+    await graph.close()
+
+
+async def _conversation(settings: Settings) -> Conversation:
+    workspace = await make_workspace()
+    account = await make_account(workspace, key=settings.token_encryption_keys[0])
+    return await make_conversation(account, name="Jane")
+
+
+async def test_a_kick_for_a_run_held_here_asks_it_for_a_round_without_touching_the_row(
+    clients: Clients,
+) -> None:
+    conversation = await _conversation(clients.settings)
+    held = runs.LocalRun()
+    runs.hold(conversation.id, held)
+    try:
+        assert await mirror_conversation(conversation.id, clients) == "busy"
+    finally:
+        runs.forget(conversation.id, held)
+    assert held.asked is True
+    await conversation.refresh_from_db()
+    assert conversation.slack_lease_owner is None and conversation.slack_rerun is False
+    assert runs.ask_again(conversation.id) is False  # forgotten: kicks take the lease path
+
+
+async def test_messages_arriving_during_a_run_are_posted_by_it_in_order(
+    clients: Clients, slack: FakeSlack
+) -> None:
+    conversation = await _conversation(clients.settings)
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    await make_message(conversation, "first", received_at=start)
+
+    posted = asyncio.Event()
+    answer = slack._chat_postMessage
+
+    def noting(args: dict[str, Any]) -> dict[str, Any]:
+        posted.set()
+        return answer(args)
+
+    slack._chat_postMessage = noting  # type: ignore[method-assign]
+
+    async def later_messages() -> None:
+        for n in range(1, 6):
+            await posted.wait()  # the run is between a post and saving it: it holds the lease
+            posted.clear()
+            await make_message(conversation, f"then {n}", received_at=start + timedelta(seconds=n))
+            await mirror_conversation(conversation.id, clients)  # a kick in this process
+
+    outcomes = await asyncio.gather(mirror_conversation(conversation.id, clients), later_messages())
+
+    assert outcomes[0] == "done"
+    [root] = slack.roots(CHANNEL)
+    texts = [m["text"] for m in slack.thread(CHANNEL, root["ts"])]
+    assert texts == ["first", *(f"then {n}" for n in range(1, 6))]
+    assert await Message.filter(slack_posted=False).count() == 0
+    await conversation.refresh_from_db()
+    assert conversation.slack_lease_owner is None
+
+
+class _Card:
+    """Stands in for a thread's Run: counts card refreshes."""
+
+    def __init__(self) -> None:
+        self.refreshes = 0
+
+    async def refresh_card(self) -> None:
+        self.refreshes += 1
+
+
+async def test_the_card_is_refreshed_once_a_burst_ends_or_when_it_has_waited_long() -> None:
+    card, local = _Card(), runs.LocalRun()
+    runs.hold(uuid.uuid4(), local)
+    await runs.refresh_card(card, local)  # type: ignore[arg-type]
+    assert card.refreshes == 0  # nothing behind the card
+
+    local.card_due, local.asked = True, True  # messages posted, and more work already waiting
+    await runs.refresh_card(card, local)  # type: ignore[arg-type]
+    assert card.refreshes == 0
+
+    local.asked = False  # the round that ends the burst
+    await runs.refresh_card(card, local)  # type: ignore[arg-type]
+    assert (card.refreshes, local.card_due) == (1, False)
+
+    local.card_due, local.asked = True, True
+    local.card_since -= runs.CARD_MAX_DELAY
+    await runs.refresh_card(card, local)  # type: ignore[arg-type]
+    assert card.refreshes == 2  # a long burst still refreshes it every CARD_MAX_DELAY

@@ -1,0 +1,78 @@
+"""PostgreSQL stopped under the server mid-ingest (an administrator's restart, then a crash)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tortoise.backends.asyncpg.client import TransactionWrapper
+
+from inbox import db
+from inbox.models import Message
+from inbox.services.ingest import webhook_item
+from inbox.services.writer import IngestWriter
+from inbox.settings import Settings
+from tests.factories import connect_fixture_accounts
+from tests.faults.ingest_faults import postgres_restart_run
+from tests.faults.services import PrivatePostgres
+from tests.helpers import load_fixture
+
+
+async def test_a_postgres_restart_gets_503s_then_the_server_recovers_by_itself(
+    private_postgres: PrivatePostgres, tmp_path: Path
+) -> None:
+    run = await postgres_restart_run(
+        private_postgres,
+        "cahts_faults",
+        tmp_path,
+        messages=1200,
+        outages=(("fast", 2.0), ("immediate", 2.0)),
+    )
+    print(run.report("PostgreSQL restarted twice mid-ingest"))
+
+    for during in run.during_outages:
+        assert during["503"] > 0, "no request saw the outage"
+        assert set(during) <= {"503", "200"}, f"not a 503 while down: {dict(during)}"
+    assert "500" not in run.outcomes
+    assert run.figures["outage 1: /readyz while down"] == 503
+    assert run.figures["outage 2: /readyz while down"] == 503
+    assert run.figures["server process restarts"] == 0
+    assert run.figures["server still running"] == "True"
+    assert run.figures["/readyz after"] == 200
+    assert all(took is not None for took in run.recoveries), "the server did not recover"
+    ledger = run.ledger
+    assert ledger.acknowledged == ledger.sent == 1200
+    assert ledger.lost == set() and ledger.missing == set() and ledger.unexpected == set()
+    assert ledger.duplicated == 0
+    assert ledger.unread_mismatches == 0
+
+
+async def test_a_connection_lost_as_a_batch_begins_does_not_poison_the_commit_loop(
+    database: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the restart above hits now and then, made certain: the server goes away just as
+    # a batch sends BEGIN. Tortoise then leaves that transaction set in the context of the
+    # task that opened it; the commit loop must not be that task, or every later batch
+    # reuses the dead connection.
+    await connect_fixture_accounts(database.token_encryption_keys[0])
+    writer = IngestWriter(None)
+    await writer.start()
+    begin = TransactionWrapper.begin
+    lost: list[bool] = []
+
+    async def begin_as_the_server_goes(self: TransactionWrapper) -> None:
+        if not lost:
+            lost.append(True)
+            self._connection.terminate()
+        await begin(self)
+
+    monkeypatch.setattr(TransactionWrapper, "begin", begin_as_the_server_goes)
+    try:
+        with pytest.raises(db.UNAVAILABLE):
+            await writer.submit(webhook_item("messenger", load_fixture("messenger", "text")))
+        result = await writer.submit(webhook_item("whatsapp", load_fixture("whatsapp", "text")))
+    finally:
+        await writer.close()
+    assert lost == [True]
+    assert result.stored == 1
+    assert await Message.all().count() == 1
