@@ -29,6 +29,8 @@ from inbox.settings import Settings
 log = logging.getLogger(__name__)
 
 SENT_SUBTYPES = (None, "file_share")
+# The columns these ids are stored in or looked up by; Slack's own ids are far shorter.
+_ID_LENGTHS = {"user": 32, "channel": 64, "ts": 32, "thread_ts": 32}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,9 @@ def ignore_reason(event: Mapping[str, Any]) -> str | None:
         return "not in a thread"
     if thread_ts == event["ts"]:
         return "a thread's root message"
+    for key, limit in _ID_LENGTHS.items():
+        if len(event[key]) > limit:
+            return f"{key} is longer than a Slack id"
     return None
 
 

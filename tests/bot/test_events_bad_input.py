@@ -148,6 +148,8 @@ async def test_the_longest_reply_slack_allows_reaches_the_customer_in_order(loop
         pytest.param({"text": {"a": 1}}, id="text-an-object"),
         pytest.param({"text": 42}, id="text-a-number"),
         pytest.param({"text": "   \n  "}, id="only-blanks"),
+        pytest.param({"thread_ts": "1" * 40}, id="thread_ts-too-long"),  # once a 500
+        pytest.param({"user": "U" * 40}, id="user-too-long"),  # once a 500
     ],
 )
 async def test_odd_message_events_send_nothing_and_are_acknowledged(
@@ -188,6 +190,14 @@ async def test_ids_of_the_wrong_type_are_a_400(
     response = await _post_signed(loop, json.dumps(envelope).encode())
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "malformed_body"
+    await _nothing_sent(loop)
+
+
+async def test_a_team_id_longer_than_slack_gives_is_refused_not_a_500(loop: Loop) -> None:
+    conversation = await _conversation(loop)
+    envelope = event_envelope(_reply_event(conversation), "Ev0LONGTEAM", team="T" * 40)
+    response = await _post_signed(loop, json.dumps(envelope).encode())
+    assert response.status == 200  # as for any team cahts does not serve
     await _nothing_sent(loop)
 
 

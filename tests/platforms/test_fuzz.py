@@ -76,7 +76,7 @@ def test_arbitrary_json_gives_events_or_payload_error(platform: str, payload: An
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-@fuzz_settings(120)
+@fuzz_settings(80)
 @given(data=st.data())
 def test_right_object_with_arbitrary_entries_never_raises(platform: str, data: Any) -> None:
     payload = data.draw(shaped_bodies(platform))
