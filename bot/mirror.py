@@ -66,14 +66,19 @@ class _ThreadGone(Exception):
     """The thread can no longer be posted to: relink, then go round again."""
 
 
-async def mirror_conversation(conversation_id: uuid.UUID, clients: Clients) -> str:
-    """Bring one conversation's thread up to date: 'done', 'busy', 'stopped' or 'unsure'."""
-    if runs.ask_again(conversation_id):
+async def mirror_conversation(
+    conversation_id: uuid.UUID, clients: Clients, *, changes: bool = True
+) -> str:
+    """Bring one conversation's thread up to date: 'done', 'busy', 'stopped' or 'unsure'.
+
+    `changes=False` when the caller knows only new customer messages wait.
+    """
+    if runs.ask_again(conversation_id, changes):
         return "busy"
     lease = await acquire(conversation_id)
     if lease is None:
         return "busy"
-    mine = runs.LocalRun()
+    mine = runs.LocalRun(changes=changes or lease.taken is Taken.STALE)
     first = True
     try:
         async with media.session() as http:
@@ -87,13 +92,14 @@ async def mirror_conversation(conversation_id: uuid.UUID, clients: Clients) -> s
                 first = False
                 await _round(clients, lease, http, mine)
                 lease.taken = Taken.FREE
-                if mine.asked:
+                if mine.asked or await runs.refresh_card(conversation_id, mine, wait=True):
                     continue
                 # From here on a kick takes the lease path: it asks for a rerun in the row,
                 # which makes this release fail, so nothing that arrives now is left behind.
                 runs.forget(conversation_id, mine)
                 if await lease.release():
                     return "done"
+                mine.changes = True  # another process asked for a round, for all it knows
     except SlackUnsure as exc:
         log.warning("conversation %s: %s; will check Slack and retry", conversation_id, exc)
         await _abandon(lease)
@@ -131,12 +137,14 @@ async def _round(
             return
         except _ThreadGone:
             await request_relink(lease.conversation_id)
+            local.changes = True
     raise SlackMisconfigured("the relinked thread cannot be posted to either")
 
 
 async def _round_once(
     clients: Clients, lease: Lease, http: aiohttp.ClientSession, local: runs.LocalRun
 ) -> None:
+    look, local.changes = local.changes, False  # a kick from now on is for the next round
     conversation = (
         await Conversation.filter(id=lease.conversation_id)
         .select_related("platform_account")
@@ -171,15 +179,18 @@ async def _round_once(
     if relinked and not unposted:
         await poster.open()
     await poster.post_all(unposted)
-    local.card_due = local.card_due or poster.card_behind
-    await runs.refresh_card(run, local)
+    runs.card_behind(local, run, poster.card_behind)
+    await runs.refresh_card(conversation.id, local, wait=False)
     if old is not None and conversation.slack_thread_ts is not None:
         await point_old_thread(run, old)
     # One query tells whether any mark, reaction or deletion waits (rarely): then look at each.
-    changed = await Message.filter(
-        shown_differs() & Q(slack_posted=True) | unsent_reactions(),
-        conversation_id=conversation.id,
-    ).exists()
+    changed = (
+        look
+        and await Message.filter(
+            shown_differs() & Q(slack_posted=True) | unsent_reactions(),
+            conversation_id=conversation.id,
+        ).exists()
+    )
     if changed:
         await marks.show_changes(run)
     await show_state(run)

@@ -40,9 +40,13 @@ def slack_on(state: Any) -> bool:
 
 @broker.task(task_name="slack_mirror_conversation")
 async def slack_mirror_conversation(
-    conversation_id: str, context: Context = TaskiqDepends()
+    conversation_id: str, context: Context = TaskiqDepends(), changes: bool = True
 ) -> str:
-    """Post what a conversation's thread lacks, in order; safe to run any number of times."""
+    """Post what a conversation's thread lacks, in order; safe to run any number of times.
+
+    `changes=False`: the kick was only for new customer messages, so marks, reactions and
+    deletions need no look.
+    """
     state = context.state
     if not slack_on(state):
         return "off"
@@ -51,7 +55,7 @@ async def slack_mirror_conversation(
     except ValueError:
         return "bad id"
     clients = Clients(state.slack, state.settings, state.graph, state.cipher)
-    return await mirror_conversation(target, clients)
+    return await mirror_conversation(target, clients, changes=changes is not False)
 
 
 @broker.task(
@@ -115,11 +119,14 @@ async def prune_slack_events() -> int:
     return await SlackEvent.filter(created_at__lt=cutoff).delete()
 
 
-async def kick(conversation_ids: Iterable[uuid.UUID | str]) -> None:
+async def kick(conversation_ids: Iterable[uuid.UUID | str], *, changes: bool = True) -> None:
     """Enqueue a mirror run per conversation; a broker failure is left to the sweep."""
     for conversation_id in conversation_ids:
         try:
-            await slack_mirror_conversation.kiq(str(conversation_id))
+            if changes:
+                await slack_mirror_conversation.kiq(str(conversation_id))
+            else:
+                await slack_mirror_conversation.kiq(str(conversation_id), changes=False)
         except Exception as exc:
             log.warning("could not enqueue Slack mirror of %s: %s", conversation_id, exc)
 
@@ -142,14 +149,30 @@ async def after_store(result: IngestResult) -> None:
     if not slack_on(broker.state):
         return
     targets: set[uuid.UUID] = set(result.conversations)
+    plain: set[uuid.UUID] = set()  # only new customer messages: nothing else to show
+    other: set[uuid.UUID] = set()
     status_messages: list[str] = []
     for event in result.events:
         if event.get("conversation_id"):
-            targets.add(uuid.UUID(str(event["conversation_id"])))
+            conversation = uuid.UUID(str(event["conversation_id"]))
+            targets.add(conversation)
+            (plain if _plain_new_message(event) else other).add(conversation)
         if event.get("type") == "message_status":
             status_messages.extend(event.get("message_ids") or [])
-    targets |= await _conversations_of(status_messages)
-    await kick(sorted(targets))
+    marks = targets - (plain - other) | await _conversations_of(status_messages)
+    await kick(sorted(targets - marks), changes=False)
+    await kick(sorted(marks))
+
+
+def _plain_new_message(event: dict[str, Any]) -> bool:
+    """A customer's new message that carries no reaction and was not unsent."""
+    message = event.get("message") or {}
+    return (
+        event.get("type") == "new_message"
+        and message.get("is_incoming") is True
+        and not message.get("is_deleted")
+        and not message.get("reaction")
+    )
 
 
 async def after_change(change: ConversationChange) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -101,21 +102,42 @@ class _Card:
         self.refreshes += 1
 
 
-async def test_the_card_is_refreshed_once_a_burst_ends_or_when_it_has_waited_long() -> None:
-    card, local = _Card(), runs.LocalRun()
-    runs.hold(uuid.uuid4(), local)
-    await runs.refresh_card(card, local)  # type: ignore[arg-type]
+async def test_the_card_is_refreshed_at_most_once_an_interval_and_never_left_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runs, "CARD_INTERVAL", 0.2)
+    conversation, card, local = uuid.uuid4(), _Card(), runs.LocalRun()
+    runs.hold(conversation, local)
+    assert await runs.refresh_card(conversation, local, wait=True) is False
     assert card.refreshes == 0  # nothing behind the card
 
-    local.card_due, local.asked = True, True  # messages posted, and more work already waiting
-    await runs.refresh_card(card, local)  # type: ignore[arg-type]
-    assert card.refreshes == 0
+    runs.card_behind(local, card, posted_customer_messages=True)  # type: ignore[arg-type]
+    assert await runs.refresh_card(conversation, local, wait=False) is False
+    assert card.refreshes == 1  # the first refresh is not held back
 
-    local.asked = False  # the round that ends the burst
-    await runs.refresh_card(card, local)  # type: ignore[arg-type]
-    assert (card.refreshes, local.card_due) == (1, False)
+    runs.card_behind(local, card, posted_customer_messages=True)  # type: ignore[arg-type]
+    assert await runs.refresh_card(conversation, local, wait=False) is False
+    assert card.refreshes == 1  # within the interval: held back
 
-    local.card_due, local.asked = True, True
-    local.card_since -= runs.CARD_MAX_DELAY
-    await runs.refresh_card(card, local)  # type: ignore[arg-type]
-    assert card.refreshes == 2  # a long burst still refreshes it every CARD_MAX_DELAY
+    asyncio.get_running_loop().call_later(0.05, runs.ask_again, conversation)
+    assert await runs.refresh_card(conversation, local, wait=True) is True
+    assert card.refreshes == 1  # a kick came first: go round, the card still due
+
+    runs.hold(conversation, local)
+    started = time.monotonic()
+    assert await runs.refresh_card(conversation, local, wait=True) is False
+    assert card.refreshes == 1 + 1 and local.card is None  # refreshed when the interval ended
+    assert time.monotonic() - started < 1.0
+    runs.forget(conversation, local)
+
+
+def test_a_kick_for_marks_during_a_run_for_new_messages_makes_the_next_round_look() -> None:
+    conversation, local = uuid.uuid4(), runs.LocalRun(changes=False)
+    runs.hold(conversation, local)
+    try:
+        assert runs.ask_again(conversation, changes=False) is True
+        assert (local.asked, local.changes) == (True, False)
+        assert runs.ask_again(conversation, changes=True) is True
+        assert local.changes is True
+    finally:
+        runs.forget(conversation, local)
