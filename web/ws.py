@@ -9,19 +9,20 @@ import logging
 import time
 import uuid
 import weakref
-from collections import OrderedDict
+from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from inbox.appkeys import BUS, SETTINGS
-from inbox.bus import Subscription
+from inbox.bus import QUEUE_SIZE
 from inbox.jsonbody import parse_json
 from inbox.metrics import WEBSOCKETS
 from inbox.models import User
 from inbox.services.reading import mark_read
 from inbox.services.tokens import TokenError, authenticate
+from web.ws_hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -48,28 +49,7 @@ FORWARDED = frozenset(
 UNAUTHORIZED = 4401
 POLICY = 1008
 SOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
-
-
-class _EncodedEvents:
-    """Each bus event's JSON, made once for all the sockets it goes to (not once per socket)."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._size = size
-        self._recent: OrderedDict[int, tuple[dict[str, Any], str]] = OrderedDict()
-
-    def text(self, event: dict[str, Any]) -> str:
-        """The event as JSON text (the same object is handed to every subscription)."""
-        hit = self._recent.get(id(event))
-        if hit is not None and hit[0] is event:
-            return hit[1]
-        text = json.dumps(event, default=str)
-        self._recent[id(event)] = (event, text)  # holding the event keeps its id unique
-        if len(self._recent) > self._size:
-            self._recent.popitem(last=False)
-        return text
-
-
-ENCODED = web.AppKey("websocket_events", _EncodedEvents)
+HUB = web.AppKey("websocket_hub", Hub)
 
 
 def origin_allowed(request: web.Request) -> bool:
@@ -91,8 +71,12 @@ class _Session:
         self.request = request
         self.ws = ws
         self.user: User | None = None
-        self.subscription: Subscription | None = None
+        self.workspace = ""
+        self.subscribed = False
+        # Events the hub could not write at once (the socket was backed up), oldest first.
+        self.backlog: deque[str] = deque()
         self.pump: asyncio.Task[None] | None = None
+        self._ending: tuple[int, str] | None = None
         self._window_start = time.monotonic()
         self._frames = 0
 
@@ -106,17 +90,47 @@ class _Session:
         self._frames += 1
         return self._frames > MAX_FRAMES_PER_SECOND
 
-    async def send(self, frame: dict[str, Any], text: str | None = None) -> None:
-        text = json.dumps(frame, default=str) if text is None else text
+    def _writable(self, text: str) -> bool:
+        """True when writing text keeps the socket under its low-water mark: then the write
+        cannot wait for the peer, so it needs no timeout (a timer per send was the largest
+        cost of a broadcast to thousands of sockets)."""
         transport = self.request.transport
-        low_water = transport.get_write_buffer_limits()[0] if transport is not None else 0
-        if transport is not None and transport.get_write_buffer_size() + 4 * len(text) < low_water:
-            # Staying under the low-water mark, the write cannot wait for the peer: no timer.
-            # With thousands of sockets, a timeout per send was the largest cost of a broadcast.
+        if transport is None:
+            return False
+        low_water = transport.get_write_buffer_limits()[0]
+        return transport.get_write_buffer_size() + 4 * len(text) < low_water
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        text = json.dumps(frame, default=str)
+        if self._writable(text):
             await self.ws.send_str(text)
             return
         async with asyncio.timeout(SEND_TIMEOUT):
             await self.ws.send_str(text)
+
+    async def deliver(self, text: str) -> None:
+        """An event from the hub: written now when the socket can take it, else queued."""
+        if self.ws.closed or self._ending is not None:
+            return
+        if not self.backlog and self._writable(text):
+            with contextlib.suppress(ConnectionResetError):  # closing: its handler ends it
+                await self.ws.send_str(text)
+            return
+        if len(self.backlog) >= QUEUE_SIZE:
+            self.end(POLICY, "too slow: events were dropped")
+            return
+        self.backlog.append(text)
+        self._kick()
+
+    def end(self, code: int, reason: str) -> None:
+        """Close soon, after nothing (the hub must not wait for a close handshake)."""
+        if self._ending is None:
+            self._ending = (code, reason)
+            self._kick()
+
+    def _kick(self) -> None:
+        if self.pump is None or self.pump.done():
+            self.pump = asyncio.create_task(self._drain(), name="ws-drain")
 
     async def handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -131,6 +145,7 @@ class _Session:
             except TokenError:
                 await self.close(UNAUTHORIZED, "invalid token")
                 return
+            self.workspace = str(self.user.workspace_id)  # type: ignore[attr-defined]
             await self.send(
                 {
                     "type": "authenticated",
@@ -139,9 +154,9 @@ class _Session:
                 }
             )
         elif kind == "subscribe_messages":
-            if self.subscription is None:
-                self.subscription = self.request.app[BUS].subscribe()
-                self.pump = asyncio.create_task(self._pump(), name="ws-pump")
+            if not self.subscribed:
+                self.subscribed = True
+                self.request.app[HUB].join(self, self.request.app[BUS])
             await self.send({"type": "subscribed"})
         elif kind == "mark_read":
             await self._mark_read(frame.get("message_id"))
@@ -162,30 +177,25 @@ class _Session:
         if found is None:
             await self.send({"type": "error", "code": "not_found", "message": "message_id"})
 
-    async def _pump(self) -> None:
-        """Forward this workspace's events; a client that can't keep up is dropped."""
-        assert self.user is not None and self.subscription is not None
-        workspace = str(self.user.workspace_id)  # type: ignore[attr-defined]
+    async def _drain(self) -> None:
+        """Write what queued while the socket was backed up; a client that can't keep up is
+        dropped. Runs only while there is a backlog (or a close to send)."""
         try:
-            while not self.ws.closed:
-                event = await self.subscription.get()
-                if self.subscription.dropped:
-                    await self.close(POLICY, "too slow: events were dropped")
-                    return
-                if self.subscription.interrupted:
-                    await self.close(WSCloseCode.SERVICE_RESTART, "events were lost; resync")
-                    return
-                if event.get("type") in FORWARDED and event.get("workspace_id") == workspace:
-                    await self.send(event, self.request.app[ENCODED].text(event))
+            while self.backlog and self._ending is None and not self.ws.closed:
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    await self.ws.send_str(self.backlog[0])
+                self.backlog.popleft()
+            if self._ending is not None and not self.ws.closed:
+                await self.close(*self._ending)
         except (TimeoutError, ConnectionResetError):
             with contextlib.suppress(Exception):
                 await self.close(POLICY, "too slow")
 
     def stop(self) -> None:
+        if self.subscribed:
+            self.request.app[HUB].leave(self)
         if self.pump is not None:
             self.pump.cancel()
-        if self.subscription is not None:
-            self.subscription.close()
 
 
 async def _read_frames(session: _Session) -> None:
@@ -257,10 +267,15 @@ async def _close_all(app: web.Application) -> None:
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
 
 
+async def _stop_hub(app: web.Application) -> None:
+    await app[HUB].close()
+
+
 def setup(app: web.Application) -> None:
     """Mount /ws/messages/."""
     app[SOCKETS] = weakref.WeakSet()
-    app[ENCODED] = _EncodedEvents()
+    app[HUB] = Hub(FORWARDED)
     app.router.add_get("/ws/messages/", websocket)
     app.router.add_get("/ws/messages", websocket)
     app.on_shutdown.append(_close_all)
+    app.on_cleanup.append(_stop_hub)
