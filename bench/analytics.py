@@ -197,9 +197,13 @@ async def traced_export(database_url: str, workspace: str) -> list[tuple[int, in
     try:
         for days in (1, 30, 700, EXPORT_DAYS):  # the first two warm up imports and caches
             tracemalloc.start()
-            rows = -1
-            async for chunk in export.csv_chunks(uuid.UUID(workspace), Period.last(days)):
-                rows += chunk.count(b"\n")
+            lines = [-1]
+
+            async def count(chunk: bytes, lines: list[int] = lines) -> None:
+                lines[0] += chunk.count(b"\n")
+
+            await export.write_csv(uuid.UUID(workspace), Period.last(days), count)
+            rows = lines[0]
             out.append((rows, tracemalloc.get_traced_memory()[1]))
             tracemalloc.stop()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -173,14 +174,24 @@ async def export_batches(
     values: list[Any] = [workspace_id, period.start, period.end]
     if not postgres:
         values = [str(v) for v in values]
-    after: list[Any] = []
-    while True:
+
+    async def fetch(after: list[Any]) -> Sequence[Sequence[Any]]:
         sql = _EXPORT.format(after=_AFTER if after else "", limit=int(batch))
         _, rows = await conn.execute_query(
             sql if postgres else sql.replace("$", "?"), values + after
         )
-        if rows:
-            yield rows
-        if len(rows) < batch:
-            return
-        after = [rows[-1][0], rows[-1][1]]
+        return rows
+
+    # The next batch is fetched while the caller formats this one (one batch ahead, at most).
+    pending = asyncio.ensure_future(fetch([]))
+    try:
+        while True:
+            rows = await pending
+            if len(rows) == batch:
+                pending = asyncio.ensure_future(fetch([rows[-1][0], rows[-1][1]]))
+            if rows:
+                yield rows
+            if len(rows) < batch:
+                return
+    finally:
+        pending.cancel()

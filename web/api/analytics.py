@@ -94,8 +94,7 @@ async def export_report(request: web.Request) -> web.StreamResponse:
         headers={**disposition, "Content-Type": "text/csv; charset=utf-8"}
     )
     await response.prepare(request)
-    async for chunk in export.csv_chunks(wid, period):
-        await response.write(chunk)
+    await export.write_csv(wid, period, response.write)
     await response.write_eof()
     return response
 
