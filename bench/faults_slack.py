@@ -27,7 +27,7 @@ def _holds(result: SlackRun) -> bool:
         and ledger.duplicated == 0
         and slack.unposted == slack.duplicate_posts == slack.duplicate_roots == 0
         and slack.out_of_order == 0
-        and not result.websocket_missing
+        and not result.websocket_missing  # None (not watched) or empty
     )
 
 

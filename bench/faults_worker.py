@@ -33,7 +33,7 @@ async def main(args: argparse.Namespace) -> bool:
     print(result.report(f"{result.fault} a worker mid-send ({cwd})"))
     ok = (
         result.undelivered == 0
-        and result.duplicated <= result.in_flight_at_kill
+        and result.duplicated <= result.claimed_at_stop
         and result.statuses == {"sent": result.replies}
     )
     print("guarantees held" if ok else "A GUARANTEE WAS BROKEN")

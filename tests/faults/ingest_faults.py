@@ -15,9 +15,11 @@ from pathlib import Path
 
 import aiohttp
 
+from inbox.models import Workspace
 from inbox.schema import migrate
+from inbox.services.tokens import start_session
 from tests.conftest import APP_SECRET, cahts_env
-from tests.factories import make_account, make_workspace
+from tests.factories import make_account, make_user, make_workspace
 from tests.faults.ledger import Ledger, connected, ledger
 from tests.faults.procs import Server
 from tests.faults.sender import PAGE_ID, WHATSAPP_NUMBER, MetaSender, make_deliveries
@@ -126,15 +128,26 @@ async def kill_server_run(
     return run
 
 
-async def _readyz(base: str) -> int:
+async def _status(url: str, token: str | None = None) -> int:
+    """The status of a GET (0: no answer)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
-            session.get(f"{base}/readyz") as response,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session,
+            session.get(url, headers=headers) as response,
         ):
             return response.status
     except (aiohttp.ClientError, TimeoutError):
         return 0
+
+
+async def _token(database_url: str) -> str:
+    """An access token of a dashboard user of the (only) workspace."""
+    async with connected(database_url) as settings:
+        workspace = await Workspace.first()
+        assert workspace is not None
+        user = await make_user(workspace)
+        return (await start_session(user, settings.jwt_secret)).access
 
 
 async def postgres_restart_run(
@@ -150,6 +163,7 @@ async def postgres_restart_run(
     """Stop the server's own PostgreSQL mid-ingest (each outage: mode, seconds), then start it."""
     database_url = await cluster.create_database(database)
     env = await prepare(database_url, cwd)
+    token = await _token(database_url)
     server = Server(["serve"], env, cwd, "serve")
     await server.start()
     deliveries = make_deliveries(messages, prefix="p")
@@ -166,7 +180,10 @@ async def postgres_restart_run(
             down = time.monotonic()
             await asyncio.to_thread(cluster.stop, mode)
             await asyncio.sleep(seconds)
-            figures[f"outage {k}: /readyz while down"] = await _readyz(server.base)
+            figures[f"outage {k}: /readyz while down"] = await _status(f"{server.base}/readyz")
+            figures[f"outage {k}: GET /api/conversations while down"] = await _status(
+                f"{server.base}/api/conversations", token
+            )
             await asyncio.to_thread(cluster.start)
             sender.mark(f"postgres up {k}")
             during = sender.tally.outcomes - before
@@ -179,7 +196,10 @@ async def postgres_restart_run(
         run = await _finish(sender, task, database_url, started)
         figures["server process restarts"] = server.starts - 1
         figures["server still running"] = str(server.running)
-        figures["/readyz after"] = await _readyz(server.base)
+        figures["/readyz after"] = await _status(f"{server.base}/readyz")
+        figures["GET /api/conversations after"] = await _status(
+            f"{server.base}/api/conversations", token
+        )
     finally:
         task.cancel()
         await server.terminate()

@@ -26,7 +26,7 @@ class SlackRun(Run):
     """An ingest run plus what reached Slack and the WebSocket."""
 
     slack: SlackLedger | None = None
-    websocket_missing: list[str] = field(default_factory=list)
+    websocket_missing: list[str] | None = None  # None: no socket was watched
     websocket_closes: list[str] = field(default_factory=list)
 
     def report(self, title: str) -> str:
@@ -34,7 +34,11 @@ class SlackRun(Run):
         lines = [super().report(title)]
         if self.slack is not None:
             lines.append(f"  slack: {self.slack.line()}")
-        lines.append(f"  websocket: missing new_message events {len(self.websocket_missing)}")
+        if self.websocket_missing is not None:
+            lines.append(
+                f"  websocket: missing new_message events {len(self.websocket_missing)}; "
+                f"closed by the server: {', '.join(self.websocket_closes) or 'never'}"
+            )
         return "\n".join(lines)
 
 

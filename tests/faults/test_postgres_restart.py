@@ -36,6 +36,9 @@ async def test_a_postgres_restart_gets_503s_then_the_server_recovers_by_itself(
     assert "500" not in run.outcomes
     assert run.figures["outage 1: /readyz while down"] == 503
     assert run.figures["outage 2: /readyz while down"] == 503
+    assert run.figures["outage 1: GET /api/conversations while down"] == 503
+    assert run.figures["outage 2: GET /api/conversations while down"] == 503
+    assert run.figures["GET /api/conversations after"] == 200
     assert run.figures["server process restarts"] == 0
     assert run.figures["server still running"] == "True"
     assert run.figures["/readyz after"] == 200

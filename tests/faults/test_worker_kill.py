@@ -29,13 +29,13 @@ async def test_replies_survive_a_killed_worker_with_duplicates_only_from_sends_i
     run = await worker_kill_run(fault_db, tmp_path, private_redis, stop="kill")
     print(run.report("kill -9 a worker mid-send"))
 
-    assert run.in_flight_at_kill, "no send was in flight: the test proved nothing"
+    assert run.in_flight, "no send was in flight: the test proved nothing"
     assert run.accepted == run.replies
     assert run.undelivered == 0, "a reply never reached the Graph API"
     assert run.statuses == {"sent": run.replies}
     # The documented duplicate window: Meta got the request, the worker died before it
-    # recorded the answer, the redelivered task sends again. Only those sends can double.
-    assert run.duplicated <= run.in_flight_at_kill
+    # recorded the answer, the send is taken over and made again. Only those can double.
+    assert run.duplicated <= run.claimed_at_stop
     assert max(run.arrived.values()) <= 2
     assert run.mismatched_ids == 0, "a stored message id is not the one Meta answered last"
 

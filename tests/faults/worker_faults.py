@@ -53,7 +53,8 @@ class WorkerRun:
     replies: int
     accepted: int  # 201 answers of POST /api/messages
     arrived: Counter[str]
-    in_flight_at_kill: set[str]
+    in_flight: set[str]  # replies Meta was answering when the worker was stopped
+    claimed_at_stop: set[str]  # replies the stopped worker had claimed and not recorded
     statuses: Counter[str]
     mismatched_ids: int  # sent messages whose stored id is not the one Meta last answered
     seconds: float
@@ -77,12 +78,13 @@ class WorkerRun:
 
     def report(self, title: str) -> str:
         """A few lines for a person."""
-        in_flight = len(self.in_flight_at_kill)
         lines = [
             title,
             f"  replies {self.replies}, accepted {self.accepted}, reached Graph "
             f"{self.replies - self.undelivered}, undelivered {self.undelivered}, duplicates "
-            f"{self.duplicates} (sends in flight at the {self.fault}: {in_flight})",
+            f"{self.duplicates}",
+            f"  at the {self.fault}: {len(self.in_flight)} waiting for Meta's answer, "
+            f"{len(self.claimed_at_stop)} claimed and not recorded as sent",
             f"  final statuses: {dict(self.statuses)}; "
             f"stored ids not Meta's: {self.mismatched_ids}",
         ]
@@ -107,6 +109,19 @@ async def _reply(
         headers={"Authorization": f"Bearer {token}"},
     ) as response:
         return response.status
+
+
+async def _claimed(database_url: str) -> set[str]:
+    """Replies whose outbox row is held by an attempt (`sending`)."""
+    conn = await asyncpg.connect(asyncpg_url(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT m.content FROM outbox o JOIN messages m ON m.id = o.message_id"
+            " WHERE o.status = 'sending'"
+        )
+    finally:
+        await conn.close()
+    return {r["content"] for r in rows}
 
 
 async def _outcome(database_url: str) -> tuple[Counter[str], dict[str, str]]:
@@ -158,6 +173,7 @@ async def worker_kill_run(
         token = await stack.token()
         statuses: Counter[int] = Counter()
         in_flight: set[str] = set()
+        claimed: set[str] = set()
         async with aiohttp.ClientSession() as session:
             conversations = await _conversations(base, token, session)
             for n in range(replies):
@@ -173,6 +189,7 @@ async def worker_kill_run(
                         code = await stack.worker(0).terminate(grace=20)
                         figures["SIGTERM to exit (s)"] = round(time.monotonic() - killed, 2)
                         figures["exit status"] = "killed after 20 s" if code is None else code
+                    claimed = await _claimed(database_url)
                 elif n == replies // 2:
                     await stack.start("worker")
                     figures["worker down (s)"] = round(time.monotonic() - killed, 2)
@@ -196,7 +213,8 @@ async def worker_kill_run(
         replies=replies,
         accepted=statuses[201],
         arrived=slow.arrived,
-        in_flight_at_kill=in_flight,
+        in_flight=in_flight,
+        claimed_at_stop=claimed,
         statuses=final,
         mismatched_ids=mismatched,
         seconds=time.monotonic() - started,
