@@ -280,6 +280,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         env[name] = ""
     env.update(
         DATABASE_URL=database_url,
+        # Loopback only: the scheduled syncs of the seeded accounts find nobody listening here.
+        META_GRAPH_URL="http://127.0.0.1:9/v21.0",
         JWT_SECRET=secrets.token_urlsafe(48),
         TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         META_APP_SECRET=secrets.token_hex(32),

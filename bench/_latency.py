@@ -168,6 +168,7 @@ class Run:
     samples: list[str] = field(default_factory=list)
     lag: float = 0.0  # worst delay of the generator behind its schedule
     cpu: float = 0.0  # CPU seconds the target's processes used in this run
+    starved: float = 0.0  # seconds they were runnable but waited for a CPU (other load)
     elapsed: float = 0.0
 
     def error(self, kind: str, detail: str) -> None:
@@ -289,14 +290,14 @@ def _ms(value: float) -> str:
 
 
 TABLE_HEADER = (
-    f"{'target':34} {'sent':>6} {'err':>4} {'lost':>5} "
+    f"{'target':34} {'sent':>6} {'err':>4} {'late':>5} "
     f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
 )
 
 
-def table_row(label: str, sent: int, errors: int, lost: int, figures: Figures) -> str:
-    """One row of a results table."""
-    return f"{label:34} {sent:>6} {errors:>4} {lost:>5} {figures.cells()}"
+def table_row(label: str, sent: int, errors: int, late: int, figures: Figures) -> str:
+    """One row of a results table (late: acknowledged, not delivered within the drain time)."""
+    return f"{label:34} {sent:>6} {errors:>4} {late:>5} {figures.cells()}"
 
 
 def target_check(label: str, value_ms: float, goal_ms: float) -> str:
@@ -386,10 +387,7 @@ def cahts_env(
     database: str, slack: TimedSlack | None, graph: TimedGraph, **extra: str
 ) -> dict[str, str]:
     """The environment of cahts for one bench: its database, the fakes, fresh secrets."""
-    url = pg_url(database)
-    if os.environ.get("BENCH_PG_POOL"):  # e.g. 20: Tortoise's pool size (its default is 5)
-        url += f"?maxsize={int(os.environ['BENCH_PG_POOL'])}"
-    env = server_env(url, META_GRAPH_URL=graph.url, **extra)
+    env = server_env(pg_url(database), META_GRAPH_URL=graph.url, **extra)
     if slack is not None:
         env.update(
             SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -457,6 +455,19 @@ class Started:
         """CPU time (user + system) the target's processes and their children used so far."""
         roots = [p.pid for p in [self.server, *self.others]]
         return sum(cpu_seconds(pid) for pid in descendants(roots))
+
+    def sched(self) -> tuple[float, float]:
+        """Seconds the target's threads ran on a CPU, and waited runnable for one (so far)."""
+        ran = waited = 0.0
+        for pid in descendants([p.pid for p in [self.server, *self.others]]):
+            for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+                try:
+                    on_cpu, queued, _ = stat.read_text().split()
+                except (OSError, ValueError):
+                    continue
+                ran += int(on_cpu) / 1e9
+                waited += int(queued) / 1e9
+        return ran, waited
 
     def log_tails(self, lines: int = 15) -> str:
         """The end of every log of this target."""
@@ -543,3 +554,32 @@ def py_spy(procs: Processes, started: Started, key: str, outdir: Path, seconds: 
         cmd = [str(spy), "record", "--pid", str(proc.pid), "--duration", str(int(seconds) + 1)]
         cmd += ["--rate", "250", "--format", "raw", "--subprocesses", "--output", str(out)]
         procs.spawn(f"py-spy-{name}", cmd, dict(os.environ), outdir / f"{key}-{name}.py-spy.log")
+
+
+class Usage:
+    """CPU use of a target over one phase: call start(), then stop(run) fills run.cpu/starved."""
+
+    def __init__(self, started: Started) -> None:
+        """Watch this target."""
+        self.started = started
+        self._cpu = 0.0
+        self._waited = 0.0
+
+    def start(self) -> None:
+        """Note the counters now."""
+        self._cpu = self.started.cpu_seconds()
+        self._waited = self.started.sched()[1]
+
+    def stop(self, run: Run) -> None:
+        """Put what was used since start() on the run."""
+        run.cpu = self.started.cpu_seconds() - self._cpu
+        run.starved = self.started.sched()[1] - self._waited
+
+
+def usage_line(run: Run, unit: str) -> str:
+    """CPU per message, and how long the target waited for a CPU (a busy machine)."""
+    count = max(len(run.started), 1)
+    return (
+        f"server CPU {run.cpu * 1000 / count:.2f} ms per {unit}; "
+        f"waited for a CPU {run.starved:.1f}s in {run.elapsed:.1f}s"
+    )

@@ -42,6 +42,7 @@ from _latency import (
     Started,
     TimedGraph,
     TimedSlack,
+    Usage,
     arrived_in,
     cahts_env,
     event_envelope,
@@ -61,6 +62,7 @@ from _latency import (
     table_row,
     target_check,
     token,
+    usage_line,
 )
 
 TARGET_SEND_P99_MS = 300.0
@@ -176,15 +178,15 @@ async def measure(
     args: argparse.Namespace,
 ) -> Outcome:
     """Drive one running target and collect its figures."""
-    cpu: list[float] = []
+    usage = Usage(started)
 
     def on_measure() -> None:
-        cpu.append(started.cpu_seconds())
+        usage.start()
         if args.py_spy is not None:
             py_spy(procs, started, key, args.py_spy, args.seconds)
 
     run, markers = await drive(started, threads, graph, key, args, on_measure)
-    run.cpu = started.cpu_seconds() - cpu[0]
+    usage.stop(run)
     latencies = [graph.arrivals[m] - run.started[m] for m in markers if m in graph.arrivals]
     return Outcome(label, key, run, latencies, max(len(run.acks) - len(latencies), 0))
 
@@ -249,8 +251,7 @@ def report(outcomes: list[Outcome]) -> bool:
         print()
     for o in outcomes:
         print(
-            f"{o.label}: generator lag max {o.run.lag * 1000:.1f} ms; "
-            f"server CPU {o.run.cpu * 1000 / max(len(o.run.started), 1):.2f} ms per reply"
+            f"{o.label}: generator lag max {o.run.lag * 1000:.1f} ms; " + usage_line(o.run, "reply")
         )
         print_errors(o.label, o.run)
     print()
@@ -262,7 +263,7 @@ def report(outcomes: list[Outcome]) -> bool:
         send = target_check(f"{o.label} send", o.figures.p99, TARGET_SEND_P99_MS)
         ack = target_check(f"{o.label} ack", o.acks.p99, TARGET_ACK_P99_MS)
         if o.lost:
-            send += f"; {o.lost} acknowledged repl(ies) never reached the Graph API"
+            send += f"; {o.lost} acknowledged repl(ies) late (after --drain-seconds)"
         if bare is not None:
             send += f"; {ratio(o.figures.p99, bare.figures.p99)} the bare p99"
             ack += f"; {ratio(o.acks.p99, bare.acks.p99)} the bare p99"

@@ -41,6 +41,7 @@ from _latency import (
     Started,
     TimedGraph,
     TimedSlack,
+    Usage,
     arrived_in,
     cahts_env,
     messenger_webhook,
@@ -58,6 +59,7 @@ from _latency import (
     table_row,
     target_check,
     token,
+    usage_line,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -146,15 +148,15 @@ async def measure(
 ) -> Outcome:
     """Drive one running target and collect its figures."""
 
-    cpu: list[float] = []
+    usage = Usage(started)
 
     def on_measure() -> None:
-        cpu.append(started.cpu_seconds())
+        usage.start()
         if args.py_spy is not None:
             py_spy(procs, started, key, args.py_spy, args.seconds)
 
     run, markers, per_message = await drive(started.base_url, slack, secret, key, args, on_measure)
-    run.cpu = started.cpu_seconds() - cpu[0]
+    usage.stop(run)
     latencies = [slack.arrivals[m] - run.started[m] for m in markers if m in slack.arrivals]
     lost = max(len(run.acks) - len(latencies), 0)
     return Outcome(label, key, run, latencies, lost, per_message)
@@ -175,8 +177,7 @@ def report(outcomes: list[Outcome], round_trip: Figures) -> bool:
         acks = Figures.of(o.run.acks)
         print(
             f"{o.label}: webhook answered p50 {acks.p50:.1f} ms, p99 {acks.p99:.1f} ms; "
-            f"generator lag max {o.run.lag * 1000:.1f} ms; "
-            f"server CPU {o.run.cpu * 1000 / max(len(o.run.started), 1):.2f} ms per message"
+            f"generator lag max {o.run.lag * 1000:.1f} ms; " + usage_line(o.run, "message")
         )
         calls = ", ".join(f"{m} {n:.2f}" for m, n in sorted(o.calls_per_message.items()))
         if calls:
@@ -190,7 +191,7 @@ def report(outcomes: list[Outcome], round_trip: Figures) -> bool:
             continue
         line = target_check(o.label, o.figures.p99, TARGET_P99_MS)
         all_ok = all_ok and line.startswith("[PASS]") and not o.lost and not o.run.errors
-        extra = f"; {o.lost} acknowledged message(s) never reached Slack" if o.lost else ""
+        extra = f"; {o.lost} acknowledged message(s) late (after --drain-seconds)" if o.lost else ""
         if bare is not None:
             extra += f"; {ratio(o.figures.p99, bare.figures.p99)} the bare p99"
         print(line + extra)

@@ -38,6 +38,7 @@ from _latency import (
     Shape,
     Started,
     TimedGraph,
+    Usage,
     cahts_env,
     messenger_webhook,
     paced_phase,
@@ -55,6 +56,7 @@ from _latency import (
     target_check,
     token,
     tokens_in,
+    usage_line,
 )
 
 TARGET_P99_MS = 100.0
@@ -186,15 +188,15 @@ async def measure(
     args: argparse.Namespace,
 ) -> Outcome:
     """Drive one running target and note the CPU its processes used."""
-    cpu: list[float] = []
+    usage = Usage(started)
 
     def on_measure() -> None:
-        cpu.append(started.cpu_seconds())
+        usage.start()
         if args.py_spy is not None:
             py_spy(procs, started, key, args.py_spy, args.seconds)
 
     outcome = await drive(started, ws_url, access, secret, key, args, on_measure)
-    outcome.run.cpu = started.cpu_seconds() - cpu[0]
+    usage.stop(outcome.run)
     outcome.label = label
     return outcome
 
@@ -254,8 +256,7 @@ def report(outcomes: list[Outcome], clients: int) -> bool:
         acks = Figures.of(o.run.acks)
         print(
             f"{o.label}: webhook answered p50 {acks.p50:.1f} ms, p99 {acks.p99:.1f} ms; "
-            f"generator lag max {o.run.lag * 1000:.1f} ms; "
-            f"server CPU {o.run.cpu * 1000 / max(len(o.run.started), 1):.2f} ms per message"
+            f"generator lag max {o.run.lag * 1000:.1f} ms; " + usage_line(o.run, "message")
         )
         print_errors(o.label, o.run)
     print()
@@ -266,7 +267,9 @@ def report(outcomes: list[Outcome], clients: int) -> bool:
             continue
         line = target_check(o.label, o.figures.p99, TARGET_P99_MS)
         all_ok = all_ok and line.startswith("[PASS]") and not o.lost and not o.run.errors
-        extra = f"; {o.lost} (message, client) pair(s) never received" if o.lost else ""
+        extra = (
+            f"; {o.lost} (message, client) pair(s) late (after --drain-seconds)" if o.lost else ""
+        )
         if bare is not None:
             extra += f"; {ratio(o.figures.p99, bare.figures.p99)} the bare p99"
         print(line + extra)

@@ -8,7 +8,7 @@ Two servers, one after the other, each on 127.0.0.1 with the same clients and ev
   bare   a bare aiohttp WebSocket server: checks the JWT signature only, keeps the sockets in
          a set and, for each Redis message, sends it to every socket in one loop
 
-Clients (one process by default, `--client-procs` for more) open N sockets, authenticate with
+Clients (two processes by default, `--client-procs`) open N sockets, authenticate with
 an access token from /api/auth/login, subscribe, and wait. The bench then publishes `new_message`
 events on the bus channel (stamped with the time they were published) and each client records
 when each event arrived. Latency = arrival - publication, over every (event, socket) pair.
@@ -347,7 +347,7 @@ def new_message(workspace_id: str, seq: int) -> dict[str, Any]:
 
 
 async def broadcast(
-    redis_url: str, channel: str, workspace_id: str, events: int, interval: float
+    redis_url: str, channel: str, workspace_id: str, events: int, interval: float, first: int = 0
 ) -> dict[int, float]:
     """Publish numbered events on the bus channel; when each was published (time.time())."""
     import redis.asyncio as aioredis
@@ -355,7 +355,7 @@ async def broadcast(
     client = aioredis.from_url(redis_url)
     published: dict[int, float] = {}
     try:
-        for seq in range(events):
+        for seq in range(first, first + events):
             body = json.dumps(new_message(workspace_id, seq))
             published[seq] = time.time()
             await client.publish(channel, body)
@@ -383,6 +383,8 @@ async def run_target(
         out.sockets, out.failed, out.setup_s, out.failures = await clients.ready(args.setup_timeout)
         await asyncio.sleep(1.0)  # let the server settle (auth queries done, pumps waiting)
         out.rss_idle = rss_bytes(proc.pid)
+        # Warm-up broadcasts (first sends, lazily built state) are numbered past the measured.
+        await broadcast(args.redis_url, channel, workspace_id, args.warmup, args.interval, 10**6)
         cpu_before = cpu_seconds(proc.pid)
         clients_before = sum(cpu_seconds(p.pid) for p in clients.procs)
         with RssSampler(proc.pid, 0.01) as sampler:
@@ -536,7 +538,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sockets", type=int, default=CONNECTIONS, help="client sockets")
     parser.add_argument("--events", type=int, default=20, help="broadcasts")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between broadcasts")
-    parser.add_argument("--client-procs", type=int, default=1, help="client processes")
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured broadcasts first")
+    parser.add_argument("--client-procs", type=int, default=2, help="client processes")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="Redis for the event bus")
     parser.add_argument("--database", default="perf2_ws", help="database (recreated)")
     parser.add_argument("--keep", action="store_true", help="keep the database")
