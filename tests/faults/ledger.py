@@ -18,6 +18,15 @@ def asyncpg_url(url: str) -> str:
     return url.replace("postgres://", "postgresql://", 1)
 
 
+async def fetch(url: str, sql: str) -> list[asyncpg.Record]:
+    """The rows of one query on the database at `url`, over a connection of its own."""
+    conn = await asyncpg.connect(asyncpg_url(url))
+    try:
+        return await conn.fetch(sql)
+    finally:
+        await conn.close()
+
+
 async def recreate_database(url: str) -> str:
     """Drop and create the database the URL names (on its server); returns the URL."""
     admin, _, name = asyncpg_url(url).rpartition("/")

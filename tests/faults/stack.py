@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from inbox.models import Workspace
 from inbox.services.tokens import start_session
 from tests.factories import make_user
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.faults.ingest_faults import prepare
-from tests.faults.ledger import asyncpg_url, connected
+from tests.faults.ledger import connected, fetch
 from tests.faults.procs import Cahts, Server, stop_all
 
 CHANNEL = "C0FAULTS"
@@ -175,14 +173,11 @@ def _payload(message: dict[str, Any]) -> dict[str, Any]:
 
 async def slack_ledger(database_url: str, slack: FakeSlack) -> SlackLedger:
     """Compare stored customer messages with what the fake Slack received."""
-    conn = await asyncpg.connect(asyncpg_url(database_url))
-    try:
-        rows = await conn.fetch(
-            "SELECT id, conversation_id FROM messages WHERE is_incoming"
-            " ORDER BY conversation_id, received_at, created_at"
-        )
-    finally:
-        await conn.close()
+    rows = await fetch(
+        database_url,
+        "SELECT id, conversation_id FROM messages WHERE is_incoming"
+        " ORDER BY conversation_id, received_at, created_at",
+    )
     expected: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         expected[str(row["conversation_id"])].append(str(row["id"]))
@@ -211,11 +206,7 @@ async def slack_ledger(database_url: str, slack: FakeSlack) -> SlackLedger:
 
 async def all_posted(database_url: str) -> bool:
     """True when no customer message waits for Slack."""
-    conn = await asyncpg.connect(asyncpg_url(database_url))
-    try:
-        waiting = await conn.fetchval(
-            "SELECT count(*) FROM messages WHERE is_incoming AND NOT slack_posted"
-        )
-    finally:
-        await conn.close()
-    return int(waiting) == 0
+    rows = await fetch(
+        database_url, "SELECT count(*) FROM messages WHERE is_incoming AND NOT slack_posted"
+    )
+    return int(rows[0][0]) == 0

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 
 from tests.conftest import APP_SECRET
 from tests.fakes.graph import FakeGraph
-from tests.faults.ledger import asyncpg_url
+from tests.faults.ledger import fetch
 from tests.faults.sender import MetaSender, make_deliveries
 from tests.faults.services import PrivateRedis
 from tests.faults.stack import FAST, Stack, eventually
@@ -113,25 +112,19 @@ async def _reply(
 
 async def _claimed(database_url: str) -> set[str]:
     """Replies whose outbox row is held by an attempt (`sending`)."""
-    conn = await asyncpg.connect(asyncpg_url(database_url))
-    try:
-        rows = await conn.fetch(
-            "SELECT m.content FROM outbox o JOIN messages m ON m.id = o.message_id"
-            " WHERE o.status = 'sending'"
-        )
-    finally:
-        await conn.close()
+    rows = await fetch(
+        database_url,
+        "SELECT m.content FROM outbox o JOIN messages m ON m.id = o.message_id"
+        " WHERE o.status = 'sending'",
+    )
     return {r["content"] for r in rows}
 
 
 async def _outcome(database_url: str) -> tuple[Counter[str], dict[str, str]]:
-    conn = await asyncpg.connect(asyncpg_url(database_url))
-    try:
-        rows = await conn.fetch(
-            "SELECT content, status, platform_message_id FROM messages WHERE NOT is_incoming"
-        )
-    finally:
-        await conn.close()
+    rows = await fetch(
+        database_url,
+        "SELECT content, status, platform_message_id FROM messages WHERE NOT is_incoming",
+    )
     return Counter(r["status"] for r in rows), {
         r["content"]: r["platform_message_id"] for r in rows
     }
