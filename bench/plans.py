@@ -168,14 +168,18 @@ async def find_subject(database_url: str) -> Subject:
             " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
             ws,
         )
+        # Deep pages: 50,000 messages and 10,000 conversations down, or halfway on smaller sets.
         deep = await conn.fetchrow(
             "SELECT received_at, id FROM messages WHERE workspace_id = $1"
-            " ORDER BY received_at DESC, id DESC OFFSET 50000 LIMIT 1",
+            " ORDER BY received_at DESC, id DESC"
+            " OFFSET least(50000, (SELECT count(*) / 2 FROM messages WHERE workspace_id = $1))"
+            " LIMIT 1",
             ws,
         )
         deep_c = await conn.fetchrow(
             "SELECT COALESCE(last_message_at, created_at) AS at, id FROM conversations"
-            " WHERE workspace_id = $1 ORDER BY 1 DESC, id DESC OFFSET 10000 LIMIT 1",
+            " WHERE workspace_id = $1 ORDER BY 1 DESC, id DESC OFFSET least(10000,"
+            " (SELECT count(*) / 2 FROM conversations WHERE workspace_id = $1)) LIMIT 1",
             ws,
         )
         thread = await conn.fetchrow(
