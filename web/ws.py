@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from inbox import db
 from inbox.appkeys import BUS, SETTINGS
 from inbox.bus import QUEUE_SIZE
+from inbox.httpjson import DB_UNAVAILABLE
 from inbox.jsonbody import parse_json
 from inbox.metrics import WEBSOCKETS
 from inbox.models import User
@@ -133,6 +135,24 @@ class _Session:
             self.pump = asyncio.create_task(self._drain(), name="ws-drain")
 
     async def handle(self, frame: dict[str, Any]) -> None:
+        """One client frame. Frames that query the database run in a task of their own: a
+        transaction that dies as it begins stays set in its task's context (Tortoise), and
+        this session's task lives as long as the socket."""
+        if frame.get("type") not in ("authenticate", "mark_read"):
+            await self._handle(frame)
+            return
+        try:
+            await asyncio.create_task(self._handle(frame))
+        except db.UNAVAILABLE as exc:
+            log.warning("websocket %s: database unavailable (%s)", frame.get("type"), exc)
+            if self.user is None:
+                await self.close(WSCloseCode.TRY_AGAIN_LATER, "database unavailable")
+            else:
+                await self.send(
+                    {"type": "error", "code": "database_unavailable", "message": DB_UNAVAILABLE}
+                )
+
+    async def _handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
         if self.user is None:
             if kind != "authenticate" or not isinstance(frame.get("token"), str):

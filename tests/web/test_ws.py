@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from tortoise.backends.asyncpg.client import TransactionWrapper
 
 from inbox.appkeys import SETTINGS
 from inbox.models import Conversation, Message, User
@@ -113,6 +114,37 @@ async def test_mark_read_over_the_socket(client: TestClient) -> None:
     assert (await Conversation.get()).unread_count == 0
     await socket.send_json({"type": "mark_read", "message_id": "nope"})
     assert (await socket.receive_json(timeout=5))["code"] == "invalid"
+
+
+async def test_a_connection_lost_during_mark_read_is_told_and_the_socket_keeps_working(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The database goes away just as mark_read sends BEGIN. The client is told, keeps its
+    # socket, and its next mark_read works: the dead transaction Tortoise leaves in the
+    # context of the task that began it must not be this long-lived socket's.
+    alice = await _workspace_with_account(client, "A", "messenger", "a@example.com")
+    socket = await _connect(client, await _token(client, alice))
+    await _post(client, "messenger", "text")
+    message_id = (await _next_of(socket, "new_message"))["message"]["id"]
+    begin = TransactionWrapper.begin
+    lost: list[bool] = []
+
+    async def begin_as_the_server_goes(self: TransactionWrapper) -> None:
+        if not lost:
+            lost.append(True)
+            self._connection.terminate()
+        await begin(self)
+
+    monkeypatch.setattr(TransactionWrapper, "begin", begin_as_the_server_goes)
+    await socket.send_json({"type": "mark_read", "message_id": message_id})
+    frame = await socket.receive_json(timeout=5)
+    assert frame["type"] == "error" and frame["code"] == "database_unavailable", frame
+    assert (await Message.get(id=message_id)).is_read is False
+    await socket.send_json({"type": "mark_read", "message_id": message_id})
+    read = await _next_of(socket, "message_read")
+    assert lost == [True]
+    assert read["message_id"] == message_id and read["unread_count"] == 0
+    assert (await Message.get(id=message_id)).is_read is True
 
 
 async def test_another_workspaces_message_cannot_be_marked(client: TestClient) -> None:
