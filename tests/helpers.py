@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from tortoise.backends.asyncpg.client import TransactionWrapper
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -41,3 +44,21 @@ def webhook_fixture_paths() -> list[Path]:
     from inbox.platforms.base import platform_names
 
     return sorted(p for name in platform_names() for p in (FIXTURES / name).glob("*.json"))
+
+
+def lose_connection_at_next_begin(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The next transaction's connection dies as it sends BEGIN (the server going away then).
+
+    Returns a list that gets one True when it happened.
+    """
+    begin = TransactionWrapper.begin
+    lost: list[bool] = []
+
+    async def begin_as_the_server_goes(self: TransactionWrapper) -> None:
+        if not lost:
+            lost.append(True)
+            self._connection.terminate()
+        await begin(self)
+
+    monkeypatch.setattr(TransactionWrapper, "begin", begin_as_the_server_goes)
+    return lost

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tortoise.backends.asyncpg.client import TransactionWrapper
 
 from inbox import db
 from inbox.models import Message
@@ -15,7 +14,7 @@ from inbox.settings import Settings
 from tests.factories import connect_fixture_accounts
 from tests.faults.ingest_faults import postgres_restart_run
 from tests.faults.services import PrivatePostgres
-from tests.helpers import load_fixture
+from tests.helpers import load_fixture, lose_connection_at_next_begin
 
 
 async def test_a_postgres_restart_gets_503s_then_the_server_recovers_by_itself(
@@ -60,16 +59,7 @@ async def test_a_connection_lost_as_a_batch_begins_does_not_poison_the_commit_lo
     await connect_fixture_accounts(database.token_encryption_keys[0])
     writer = IngestWriter(None)
     await writer.start()
-    begin = TransactionWrapper.begin
-    lost: list[bool] = []
-
-    async def begin_as_the_server_goes(self: TransactionWrapper) -> None:
-        if not lost:
-            lost.append(True)
-            self._connection.terminate()
-        await begin(self)
-
-    monkeypatch.setattr(TransactionWrapper, "begin", begin_as_the_server_goes)
+    lost = lose_connection_at_next_begin(monkeypatch)
     try:
         with pytest.raises(db.UNAVAILABLE):
             await writer.submit(webhook_item("messenger", load_fixture("messenger", "text")))

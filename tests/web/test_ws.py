@@ -8,14 +8,13 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from tortoise.backends.asyncpg.client import TransactionWrapper
 
 from inbox.appkeys import SETTINGS
 from inbox.models import Conversation, Message, User
 from inbox.services.tokens import start_session
 from tests.conftest import APP_SECRET
 from tests.factories import make_account, make_user, make_workspace
-from tests.helpers import fixture_bytes, sign_meta
+from tests.helpers import fixture_bytes, lose_connection_at_next_begin, sign_meta
 from web import ws as ws_module
 
 
@@ -126,16 +125,7 @@ async def test_a_connection_lost_during_mark_read_is_told_and_the_socket_keeps_w
     socket = await _connect(client, await _token(client, alice))
     await _post(client, "messenger", "text")
     message_id = (await _next_of(socket, "new_message"))["message"]["id"]
-    begin = TransactionWrapper.begin
-    lost: list[bool] = []
-
-    async def begin_as_the_server_goes(self: TransactionWrapper) -> None:
-        if not lost:
-            lost.append(True)
-            self._connection.terminate()
-        await begin(self)
-
-    monkeypatch.setattr(TransactionWrapper, "begin", begin_as_the_server_goes)
+    lost = lose_connection_at_next_begin(monkeypatch)
     await socket.send_json({"type": "mark_read", "message_id": message_id})
     frame = await socket.receive_json(timeout=5)
     assert frame["type"] == "error" and frame["code"] == "database_unavailable", frame
