@@ -7,15 +7,16 @@ import json
 import math
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 
@@ -423,3 +424,30 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def exit_with(body: Callable[[], int | bool], *errors: type[BaseException]) -> NoReturn:
+    """Run a bench's body and exit with its status (a bool: 0 when it holds).
+
+    SIGTERM is handled like Ctrl-C, so the body's cleanup (servers, databases) runs: 130.
+    RuntimeError, OSError and `errors` print one line and exit 1.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        status = body()
+    except KeyboardInterrupt:
+        print("\ninterrupted; servers stopped", file=sys.stderr)
+        status = 130
+    except (RuntimeError, OSError, *errors) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        status = 1
+    if isinstance(status, bool):
+        status = 0 if status else 1
+    sys.exit(status)

@@ -12,6 +12,7 @@ perf_counter differences within this one process.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextvars
 import json
@@ -583,3 +584,70 @@ def usage_line(run: Run, unit: str) -> str:
         f"server CPU {run.cpu * 1000 / count:.2f} ms per {unit}; "
         f"waited for a CPU {run.starved:.1f}s in {run.elapsed:.1f}s"
     )
+
+
+def latency_parser(
+    description: str, *, rate: float, rate_help: str, conversations_help: str, database: str
+) -> argparse.ArgumentParser:
+    """The options the three latency benches share; each adds its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rate", type=float, default=rate, help=rate_help)
+    parser.add_argument("--conversations", type=int, default=50, help=conversations_help)
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds of load")
+    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds of load")
+    parser.add_argument("--targets", default="bare,embedded,redis", help="of bare,embedded,redis")
+    parser.add_argument(
+        "--redis-url", default=DEFAULT_REDIS_URL, help="Redis db of the redis shape (cleared)"
+    )
+    parser.add_argument("--database", default=database, help="PostgreSQL database (recreated)")
+    parser.add_argument("--connections", type=int, default=64, help="client HTTP connections")
+    parser.add_argument("--drain-seconds", type=float, default=30.0, help="wait for stragglers")
+    parser.add_argument("--start-timeout", type=float, default=60.0, help="server start wait")
+    parser.add_argument("--keep-logs", type=Path, help="keep server logs in this directory")
+    parser.add_argument(
+        "--py-spy", type=Path, help="profile each target's processes (measured phase) into DIR"
+    )
+    return parser
+
+
+def latency_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None, *positive: str
+) -> argparse.Namespace:
+    """Parse and check the command line: counts positive, warm-up >= 0, known targets."""
+    args = parser.parse_args(argv)
+    names = ("rate", "seconds", "conversations", *positive)
+    if min(getattr(args, n) for n in names) <= 0 or args.warmup < 0:
+        parser.error(", ".join(f"--{n}" for n in names) + " must be positive, --warmup >= 0")
+    try:
+        args.shapes = parse_shapes(args.targets)
+    except ValueError as exc:
+        parser.error(str(exc))
+    args.bare = "bare" in args.targets.split(",")
+    return args
+
+
+async def start_shape(
+    shape: Shape,
+    procs: Processes,
+    logdir: Path,
+    slack: TimedSlack | None,
+    graph: TimedGraph,
+    secret: str,
+    args: argparse.Namespace,
+    *,
+    workers: int,
+    user: tuple[str, str] | None = None,
+) -> Started | None:
+    """cahts in one shape on a fresh database, running (None, said why, when Redis is away)."""
+    if shape.redis:
+        problem = await redis_problem(args.redis_url)
+        if problem is not None:
+            print(f"skipping {shape.label}: Redis at {args.redis_url} does not answer ({problem})")
+            return None
+    env = cahts_env(args.database, slack, graph, META_APP_SECRET=secret)
+    await prepare_database(args.database, env, user=user)
+    started = await start_cahts(
+        shape, env, procs, logdir, args.redis_url, workers, args.start_timeout
+    )
+    print(f"running {shape.label} ...", flush=True)
+    return started

@@ -37,6 +37,7 @@ from _common import (
     RssSampler,
     create_database,
     drop_database,
+    exit_with,
     free_port,
     login,
     machine_line,
@@ -398,14 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--start-timeout", type=float, default=60.0, help="server start wait")
     args = parser.parse_args(argv)
-    try:
-        status = asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        status = 130
-    except (RuntimeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        status = 1
-    sys.exit(status)
+    exit_with(lambda: asyncio.run(bench(args)))
 
 
 if __name__ == "__main__":

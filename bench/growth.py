@@ -36,6 +36,7 @@ from _common import (
     Processes,
     create_database,
     drop_database,
+    exit_with,
     free_port,
     login,
     machine_line,
@@ -142,13 +143,15 @@ async def list_requests(size: Size) -> list[tuple[str, str]]:
         )
         deep_m = await conn.fetchrow(
             "SELECT received_at, id FROM messages WHERE workspace_id = $1"
-            " ORDER BY received_at DESC, id DESC OFFSET $2 LIMIT 1",
+            " ORDER BY received_at DESC, id DESC OFFSET least($2,"
+            " (SELECT count(*) / 2 FROM messages WHERE workspace_id = $1)) LIMIT 1",
             ws.id,
             MESSAGE_DEPTH,
         )
         deep_c = await conn.fetchrow(
             "SELECT COALESCE(last_message_at, created_at) AS at, id FROM conversations"
-            " WHERE workspace_id = $1 ORDER BY 1 DESC, id DESC OFFSET $2 LIMIT 1",
+            " WHERE workspace_id = $1 ORDER BY 1 DESC, id DESC OFFSET least($2,"
+            " (SELECT count(*) / 2 FROM conversations WHERE workspace_id = $1)) LIMIT 1",
             ws.id,
             CONVERSATION_DEPTH,
         )
@@ -313,14 +316,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Entry point."""
     args = parse_args(argv)
-    try:
-        status = asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        status = 130
-    except (RuntimeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        status = 1
-    sys.exit(status)
+    exit_with(lambda: asyncio.run(bench(args)))
 
 
 if __name__ == "__main__":

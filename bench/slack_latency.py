@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
-import signal
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from _common import Processes, create_database, drop_database, machine_line
+from _common import Processes, create_database, drop_database, exit_with, machine_line
 from _latency import (
     BOT_TOKEN,
-    DEFAULT_REDIS_URL,
     TABLE_HEADER,
     Figures,
     Run,
@@ -43,18 +40,16 @@ from _latency import (
     TimedSlack,
     Usage,
     arrived_in,
-    cahts_env,
+    latency_args,
+    latency_parser,
     messenger_webhook,
     paced_phase,
-    parse_shapes,
     post_timed,
-    prepare_database,
     print_errors,
     py_spy,
     ratio,
-    redis_problem,
     start_bare,
-    start_cahts,
+    start_shape,
     stop,
     table_row,
     target_check,
@@ -254,17 +249,11 @@ async def run_shape(
     args: argparse.Namespace,
 ) -> Outcome | None:
     """Measure cahts in one shape on a fresh database (None when Redis is not there)."""
-    if shape.redis:
-        problem = await redis_problem(args.redis_url)
-        if problem is not None:
-            print(f"skipping {shape.label}: Redis at {args.redis_url} does not answer ({problem})")
-            return None
-    env = cahts_env(args.database, slack, graph, META_APP_SECRET=secret)
-    await prepare_database(args.database, env)
-    started = await start_cahts(
-        shape, env, procs, logdir, args.redis_url, args.workers, args.start_timeout
+    started = await start_shape(
+        shape, procs, logdir, slack, graph, secret, args, workers=args.workers
     )
-    print(f"running {shape.label} ...", flush=True)
+    if started is None:
+        return None
     try:
         return await measure(started, shape.label, shape.key, procs, slack, secret, args)
     finally:
@@ -273,57 +262,22 @@ async def run_shape(
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(
-        description="Webhook -> chat.postMessage latency at a fake Slack: cahts against a bare "
-        "aiohttp baseline."
+    parser = latency_parser(
+        "Webhook -> chat.postMessage latency at a fake Slack: cahts against a bare "
+        "aiohttp baseline.",
+        rate=200.0,
+        rate_help="webhooks per second",
+        conversations_help="distinct customers",
+        database="cahts_bench_perf1_slack",
     )
-    parser.add_argument("--rate", type=float, default=200.0, help="webhooks per second")
-    parser.add_argument("--conversations", type=int, default=50, help="distinct customers")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds of load")
-    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds of load")
-    parser.add_argument("--targets", default="bare,embedded,redis", help="of bare,embedded,redis")
     parser.add_argument("--workers", type=int, default=1, help="`cahts worker` processes")
-    parser.add_argument(
-        "--redis-url", default=DEFAULT_REDIS_URL, help="Redis db of the redis shape (cleared)"
-    )
-    parser.add_argument(
-        "--database", default="cahts_bench_perf1_slack", help="PostgreSQL database (recreated)"
-    )
-    parser.add_argument("--connections", type=int, default=64, help="client connections")
-    parser.add_argument("--drain-seconds", type=float, default=30.0, help="wait for stragglers")
-    parser.add_argument("--start-timeout", type=float, default=60.0, help="server start wait")
-    parser.add_argument("--keep-logs", type=Path, help="keep server logs in this directory")
-    parser.add_argument(
-        "--py-spy", type=Path, help="profile each target's processes (measured phase) into DIR"
-    )
-    args = parser.parse_args(argv)
-    if args.rate <= 0 or args.seconds <= 0 or args.conversations < 1 or args.warmup < 0:
-        parser.error("--rate, --seconds, --conversations must be positive, --warmup >= 0")
-    try:
-        args.shapes = parse_shapes(args.targets)
-    except ValueError as exc:
-        parser.error(str(exc))
-    args.bare = "bare" in args.targets.split(",")
-    return args
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    return latency_args(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        status = asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        print("\ninterrupted; servers stopped", file=sys.stderr)
-        status = 130
-    except (RuntimeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        status = 1
-    sys.exit(status)
+    exit_with(lambda: asyncio.run(bench(args)))
 
 
 if __name__ == "__main__":

@@ -20,8 +20,6 @@ import argparse
 import asyncio
 import json
 import secrets
-import signal
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -29,9 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from _common import Processes, create_database, drop_database, login, machine_line
+from _common import Processes, create_database, drop_database, exit_with, login, machine_line
 from _latency import (
-    DEFAULT_REDIS_URL,
     TABLE_HEADER,
     Figures,
     Run,
@@ -39,18 +36,16 @@ from _latency import (
     Started,
     TimedGraph,
     Usage,
-    cahts_env,
+    latency_args,
+    latency_parser,
     messenger_webhook,
     paced_phase,
-    parse_shapes,
     post_timed,
-    prepare_database,
     print_errors,
     py_spy,
     ratio,
-    redis_problem,
     start_bare,
-    start_cahts,
+    start_shape,
     stop,
     table_row,
     target_check,
@@ -224,15 +219,11 @@ async def run_shape(
     args: argparse.Namespace,
 ) -> Outcome | None:
     """Measure cahts in one shape on a fresh database (None when Redis is not there)."""
-    if shape.redis:
-        problem = await redis_problem(args.redis_url)
-        if problem is not None:
-            print(f"skipping {shape.label}: Redis at {args.redis_url} does not answer ({problem})")
-            return None
-    env = cahts_env(args.database, None, graph, META_APP_SECRET=secret)
-    await prepare_database(args.database, env, user=(EMAIL, PASSWORD))
-    started = await start_cahts(shape, env, procs, logdir, args.redis_url, 0, args.start_timeout)
-    print(f"running {shape.label} ...", flush=True)
+    started = await start_shape(
+        shape, procs, logdir, None, graph, secret, args, workers=0, user=(EMAIL, PASSWORD)
+    )
+    if started is None:
+        return None
     try:
         async with aiohttp.ClientSession() as session:
             access = await login(session, started.base_url, EMAIL, PASSWORD)
@@ -306,57 +297,21 @@ async def bench(args: argparse.Namespace) -> int:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(
-        description="Webhook -> WebSocket new_message latency: cahts against a bare aiohttp "
-        "baseline."
+    parser = latency_parser(
+        "Webhook -> WebSocket new_message latency: cahts against a bare aiohttp baseline.",
+        rate=200.0,
+        rate_help="webhooks per second",
+        conversations_help="distinct customers",
+        database="cahts_bench_perf1_ws",
     )
-    parser.add_argument("--rate", type=float, default=200.0, help="webhooks per second")
-    parser.add_argument("--conversations", type=int, default=50, help="distinct customers")
     parser.add_argument("--clients", type=int, default=10, help="connected WebSocket clients")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds of load")
-    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds of load")
-    parser.add_argument("--targets", default="bare,embedded,redis", help="of bare,embedded,redis")
-    parser.add_argument(
-        "--redis-url", default=DEFAULT_REDIS_URL, help="Redis db of the redis shape (cleared)"
-    )
-    parser.add_argument(
-        "--database", default="cahts_bench_perf1_ws", help="PostgreSQL database (recreated)"
-    )
-    parser.add_argument("--connections", type=int, default=64, help="client HTTP connections")
-    parser.add_argument("--drain-seconds", type=float, default=30.0, help="wait for stragglers")
-    parser.add_argument("--start-timeout", type=float, default=60.0, help="server start wait")
-    parser.add_argument("--keep-logs", type=Path, help="keep server logs in this directory")
-    parser.add_argument(
-        "--py-spy", type=Path, help="profile each target's processes (measured phase) into DIR"
-    )
-    args = parser.parse_args(argv)
-    if min(args.rate, args.seconds, args.conversations, args.clients) <= 0 or args.warmup < 0:
-        parser.error("--rate, --seconds, --conversations, --clients must be positive")
-    try:
-        args.shapes = parse_shapes(args.targets)
-    except ValueError as exc:
-        parser.error(str(exc))
-    args.bare = "bare" in args.targets.split(",")
-    return args
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    return latency_args(parser, argv, "clients")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        status = asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        print("\ninterrupted; servers stopped", file=sys.stderr)
-        status = 130
-    except (RuntimeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        status = 1
-    sys.exit(status)
+    exit_with(lambda: asyncio.run(bench(args)))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from _common import (
     cpu_seconds,
     create_database,
     drop_database,
+    exit_with,
     free_port,
     login,
     machine_line,
@@ -572,15 +573,12 @@ def main(argv: list[str] | None = None) -> None:
     if limit < args.sockets + 256:
         print(f"error: the open-file limit ({limit}) is too low for {args.sockets} sockets")
         sys.exit(2)
-    try:
+
+    def body() -> bool:
         with Processes() as procs, tempfile.TemporaryDirectory(prefix="perf2-ws-") as tmp:
-            ok = asyncio.run(bench(args, procs, Path(tmp)))
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except (RuntimeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
-    sys.exit(0 if ok else 1)
+            return asyncio.run(bench(args, procs, Path(tmp)))
+
+    exit_with(body)
 
 
 if __name__ == "__main__":
