@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,14 +22,59 @@ from tests.helpers import sign_meta
 CAHTS = str(Path(sys.executable).parent / "cahts")
 
 
+def process_env(env: dict[str, str], cwd: Path) -> dict[str, str]:
+    """Exactly this environment (plus PATH and HOME): nothing leaks in from the caller's."""
+    return {"PATH": os.environ["PATH"], "HOME": str(cwd), **env}
+
+
+async def kill_group(proc: asyncio.subprocess.Process) -> None:
+    """SIGKILL a process's whole group (taskiq workers have children), as a crash would; reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    await proc.wait()
+
+
+async def stop_group(proc: asyncio.subprocess.Process, grace: float) -> int | None:
+    """SIGTERM the group and wait; SIGKILL after `grace` seconds. The exit status (None: killed)."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), grace)
+        except TimeoutError:
+            await kill_group(proc)
+            return None
+    return proc.returncode
+
+
 def run(
     args: list[str], env: dict[str, str], cwd: Path, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
     """Run cahts with exactly this environment (plus PATH and HOME)."""
-    full = {"PATH": os.environ["PATH"], "HOME": str(cwd), **env}
     return subprocess.run(
-        [CAHTS, *args], env=full, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60
+        [CAHTS, *args],
+        env=process_env(env, cwd),
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
+
+
+async def run_async(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    """`run` without blocking the loop (a test's fake servers keep answering meanwhile):
+    exit status, stdout, stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        CAHTS,
+        *args,
+        env=process_env(env, cwd),
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return int(proc.returncode or 0), out.decode(), err.decode()
 
 
 def free_port() -> int:

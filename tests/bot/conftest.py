@@ -16,9 +16,13 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
+from bot.mirror import Clients
 from inbox.appkeys import WRITER
+from inbox.graph import GraphClient
 from inbox.models import Conversation, PlatformAccount, Workspace
+from inbox.services.crypto import TokenCipher
 from inbox.settings import Settings, load_settings
+from inbox.slackapi import slack_client
 from inbox.tasks.broker import broker
 from tests.conftest import APP_SECRET, cahts_env, truncate
 from tests.factories import make_account, make_workspace
@@ -123,11 +127,11 @@ class Loop:
         envelope = event_envelope(event, event_id or f"Ev{next(_ids):08d}", team)
         return await self.signed(json.dumps(envelope).encode(), "application/json")
 
-    async def command(
+    def command_form(
         self, text: str, *, user: str = AGENT, channel: str = CHANNEL, team: str = TEAM
-    ) -> str:
-        """`/inbox <text>` typed in a channel; returns what Slack would show the user."""
-        form = {
+    ) -> dict[str, str]:
+        """The form Slack posts for `/inbox <text>` typed in a channel."""
+        return {
             "token": "legacy",
             "team_id": team,
             "team_domain": "acme",
@@ -139,8 +143,14 @@ class Loop:
             "text": text,
             "api_app_id": "A0CAHTS",
             "response_url": f"{self.slack.base}/respond/{next(_ids)}",
-            "trigger_id": "1.2.3",
+            "trigger_id": f"trigger.{next(_ids)}",
         }
+
+    async def command(
+        self, text: str, *, user: str = AGENT, channel: str = CHANNEL, team: str = TEAM
+    ) -> str:
+        """`/inbox <text>` typed in a channel; returns what Slack would show the user."""
+        form = self.command_form(text, user=user, channel=channel, team=team)
         response = await self.signed(urlencode(form).encode(), "application/x-www-form-urlencoded")
         assert response.status == 200, await response.text()
         return str((await response.json())["text"])
@@ -245,3 +255,16 @@ def messenger_items(items: list[dict[str, Any]]) -> dict[str, Any]:
 def utc(ts_ms: int) -> datetime:
     """Milliseconds as an aware datetime."""
     return datetime.fromtimestamp(ts_ms / 1000, UTC)
+
+
+@pytest.fixture
+async def clients(database: Settings, slack_settings: Settings) -> AsyncIterator[Clients]:
+    """Mirror clients on the fakes, without the app."""
+    graph = GraphClient(slack_settings.meta_graph_url)
+    yield Clients(
+        slack_client(slack_settings),
+        slack_settings,
+        graph,
+        TokenCipher(slack_settings.token_encryption_keys),
+    )
+    await graph.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from typing import Any
@@ -10,8 +9,6 @@ from urllib.parse import urlencode
 
 from tests.bot.conftest import AGENT, CHANNEL, Loop, settle
 from tests.fakes.slack import TEAM, signed_headers
-
-_ids = itertools.count(1)
 
 
 async def slash(
@@ -24,20 +21,7 @@ async def slash(
     wait: bool = True,
 ) -> tuple[dict[str, Any], float]:
     """POST a signed `/inbox <text>`; the ack's JSON ({} when empty) and the seconds it took."""
-    form = {
-        "token": "legacy",
-        "team_id": team,
-        "team_domain": "acme",
-        "channel_id": channel,
-        "channel_name": "support",
-        "user_id": user,
-        "user_name": "ana",
-        "command": "/inbox",
-        "text": text,
-        "api_app_id": "A0CAHTS",
-        "response_url": f"{loop.slack.base}/respond/{next(_ids)}",
-        "trigger_id": f"trigger.{next(_ids)}",
-    }
+    form = loop.command_form(text, user=user, channel=channel, team=team)
     body = urlencode(form).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
     started = time.monotonic()

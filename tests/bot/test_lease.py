@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.lease import Taken, acquire, lease_length
 from bot.mirror import Clients, mirror_conversation
-from inbox.graph import GraphClient
 from inbox.models import Conversation, Message
-from inbox.services.crypto import TokenCipher
 from inbox.settings import Settings
-from inbox.slackapi import slack_client
 from tests.bot.conftest import CHANNEL
 from tests.factories import make_account, make_conversation, make_message, make_workspace
 from tests.fakes.slack import FakeSlack
-
-
-@pytest.fixture
-async def clients(database: Settings, slack_settings: Settings) -> AsyncIterator[Clients]:
-    """Mirror clients on the fakes, without the app."""
-    graph = GraphClient(slack_settings.meta_graph_url)
-    yield Clients(
-        slack_client(slack_settings),
-        slack_settings,
-        graph,
-        TokenCipher(slack_settings.token_encryption_keys),
-    )
-    await graph.close()
 
 
 async def _conversation(settings: Settings, messages: int) -> Conversation:

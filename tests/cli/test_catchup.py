@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,28 +16,15 @@ from tests.conftest import cahts_env
 from tests.factories import make_account, make_workspace
 from tests.fakes.graph import FakeGraph, conversations_page
 from tests.helpers import load_fixture
-from tests.processes import CAHTS
+from tests.processes import run_async
 
 PAGE = "104578291736452"
 
 
 async def cahts(settings: Settings, cwd: Path, *args: str) -> tuple[int, str, str]:
     """Run the console script (the loop keeps serving the fake Graph API meanwhile)."""
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(cwd),
-        **cahts_env(settings.database_url, META_GRAPH_URL=settings.meta_graph_url),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        CAHTS,
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    return int(proc.returncode or 0), out.decode(), err.decode()
+    env = cahts_env(settings.database_url, META_GRAPH_URL=settings.meta_graph_url)
+    return await run_async(list(args), env, cwd)
 
 
 async def test_sync_reports_each_account(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +15,8 @@ from inbox.services.slack_workspaces import target_for
 from inbox.settings import Settings, load_settings
 from tests.conftest import cahts_env
 from tests.fakes.graph import FakeGraph, conversations_page
-from tests.processes import CAHTS
+from tests.helpers import require_tool
+from tests.processes import run_async
 
 PAGE = "104578291736452"
 CUSTOMER = "7349205816634201"
@@ -27,29 +27,14 @@ OLD, NEW, FOREIGN = (Fernet.generate_key().decode() for _ in range(3))
 
 async def _cahts(settings: Settings, cwd: Path, keys: str, *args: str) -> tuple[int, str, str]:
     """The console script with these TOKEN_ENCRYPTION_KEYS (the loop serves the fakes meanwhile)."""
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(cwd),
-        **cahts_env(settings.database_url, META_GRAPH_URL=settings.meta_graph_url),
-        "TOKEN_ENCRYPTION_KEYS": keys,
-    }
-    proc = await asyncio.create_subprocess_exec(
-        CAHTS,
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    return int(proc.returncode or 0), out.decode(), err.decode()
+    env = cahts_env(settings.database_url, META_GRAPH_URL=settings.meta_graph_url)
+    return await run_async(list(args), {**env, "TOKEN_ENCRYPTION_KEYS": keys}, cwd)
 
 
 async def _dump(settings: Settings) -> str:
     """`pg_dump` of the whole test database, as an operator's backup would be."""
-    pg_dump = shutil.which("pg_dump")
-    if pg_dump is None:
-        pytest.skip("pg_dump is not installed (apt-get install postgresql-client)")
+    pg_dump = shutil.which("pg_dump") or ""
+    require_tool(bool(pg_dump), "pg_dump is not installed (apt-get install postgresql-client)")
     url = settings.database_url.replace("postgres://", "postgresql://", 1)
     proc = await asyncio.create_subprocess_exec(
         pg_dump, "--dbname", url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE

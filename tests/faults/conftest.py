@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import PG_URL
 from tests.faults.ledger import recreate_database
 from tests.faults.services import PrivatePostgres, PrivateRedis
+from tests.helpers import require_tool
 
 REDIS_OUTAGE_SECONDS = float(os.environ.get("CAHTS_FAULTS_REDIS_OUTAGE", "6"))
 
@@ -29,8 +30,9 @@ async def fault_db(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def private_postgres(tmp_path: Path) -> Iterator[PrivatePostgres]:
     """A PostgreSQL cluster of this test's own, which it may stop and start."""
-    if not PrivatePostgres.available():
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    require_tool(
+        PrivatePostgres.available(), "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+    )
     cluster = PrivatePostgres()
     cluster.init()
     cluster.start()
@@ -41,8 +43,7 @@ def private_postgres(tmp_path: Path) -> Iterator[PrivatePostgres]:
 @pytest.fixture
 async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
     """A redis-server of this test's own, which it may stop and start."""
-    if not PrivateRedis.available():
-        pytest.skip("redis-server is not installed")
+    require_tool(PrivateRedis.available(), "redis-server is not installed")
     server = PrivateRedis(tmp_path / "redis")
     await server.start()
     yield server

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import socket
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
-CAHTS = str(Path(sys.executable).parent / "cahts")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def process_env(env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """Exactly this environment (plus PATH and HOME): nothing leaks in from the caller's."""
-    return {"PATH": os.environ["PATH"], "HOME": str(cwd), **env}
+from tests.processes import CAHTS, free_port, kill_group, process_env, stop_group
 
 
 @dataclass
@@ -62,25 +46,12 @@ class Cahts:
 
     async def kill(self) -> None:
         """SIGKILL the whole process group, as a crash or an OOM kill would, and reap it."""
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        await self.proc.wait()
+        if self.proc is not None:
+            await kill_group(self.proc)
 
     async def terminate(self, grace: float = 20) -> int | None:
         """SIGTERM and wait; SIGKILL after `grace` seconds. The exit status (None if killed)."""
-        if self.proc is None:
-            return None
-        if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), grace)
-            except TimeoutError:
-                await self.kill()
-                return None
-        return self.proc.returncode
+        return None if self.proc is None else await stop_group(self.proc, grace)
 
     def output(self) -> str:
         """Everything it logged so far."""

@@ -11,7 +11,7 @@ import aiohttp
 
 from tests.conftest import APP_SECRET
 from tests.fakes.graph import FakeGraph
-from tests.fakes.slack import rate_limited
+from tests.fakes.slack import FakeSlack, rate_limited
 from tests.faults.flaky_slack import FlakySlack
 from tests.faults.ingest_faults import Run
 from tests.faults.ledger import ledger
@@ -150,6 +150,25 @@ async def redis_outage_run(
     return run
 
 
+async def _one_sender_run(
+    database_url: str,
+    sender: MetaSender,
+    slack: FakeSlack,
+    started: float,
+    figures: dict[str, float | int | str],
+) -> SlackRun:
+    """What one sender's run left in the database and in the fake Slack."""
+    return SlackRun(
+        ledger=await ledger(database_url, sender.all_mids, sender.acknowledged_mids),
+        requests=sender.tally.requests,
+        outcomes=sender.tally.outcome_line(),
+        seconds=time.monotonic() - started,
+        figures=figures,
+        failed_requests=len(sender.tally.failures),
+        slack=await slack_ledger(database_url, slack),
+    )
+
+
 async def slack_throttle_run(
     database_url: str,
     cwd: Path,
@@ -195,15 +214,7 @@ async def slack_throttle_run(
         await stack.stop()
         await slack.close()
         await graph.close()
-    return SlackRun(
-        ledger=await ledger(database_url, sender.all_mids, sender.acknowledged_mids),
-        requests=sender.tally.requests,
-        outcomes=sender.tally.outcome_line(),
-        seconds=time.monotonic() - started,
-        figures=figures,
-        failed_requests=len(sender.tally.failures),
-        slack=await slack_ledger(database_url, slack),
-    )
+    return await _one_sender_run(database_url, sender, slack, started, figures)
 
 
 async def lease_overrun_run(
@@ -242,12 +253,4 @@ async def lease_overrun_run(
         await stack.stop()
         await slack.close()
         await graph.close()
-    return SlackRun(
-        ledger=await ledger(database_url, sender.all_mids, sender.acknowledged_mids),
-        requests=sender.tally.requests,
-        outcomes=sender.tally.outcome_line(),
-        seconds=time.monotonic() - started,
-        figures=figures,
-        failed_requests=len(sender.tally.failures),
-        slack=await slack_ledger(database_url, slack),
-    )
+    return await _one_sender_run(database_url, sender, slack, started, figures)

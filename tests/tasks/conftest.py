@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import json
 import os
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,7 @@ from inbox.settings import Settings
 from inbox.tasks.broker import QUEUE_NAME, build_broker
 from tests.conftest import REDIS_URL, cahts_env
 from tests.fakes.graph import FakeGraph
-from tests.processes import CAHTS
+from tests.processes import CAHTS, kill_group, stop_group
 
 # Small delays so redelivery, retries, leases and the scheduler lease play out in seconds.
 FAST = {
@@ -50,19 +48,11 @@ class Process:
 
     async def kill(self) -> None:
         """SIGKILL the whole group (taskiq workers run in child processes) and reap it."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        await self.proc.wait()
+        await kill_group(self.proc)
 
     async def stop(self, grace: float = 10) -> int:
         """SIGTERM, then SIGKILL if it does not exit in time; returns the exit status."""
-        if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), grace)
-            except TimeoutError:
-                await self.kill()
+        await stop_group(self.proc, grace)
         return int(self.proc.returncode or 0)
 
 
