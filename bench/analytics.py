@@ -54,7 +54,7 @@ from _common import (
 )
 from seed_data import PASSWORD, SeedConfig, seed
 
-from inbox.services.passwords import hash_password
+from inbox.services.sessions.passwords import hash_password
 
 STATS_P99_MS = 100.0
 CHART_MS = 300.0
@@ -190,8 +190,8 @@ async def traced_export(database_url: str, workspace: str) -> list[tuple[int, in
     from tortoise import Tortoise
 
     from inbox.db import tortoise_config
-    from inbox.services import export
-    from inbox.services.reports import Period
+    from inbox.services.analytics import export
+    from inbox.services.analytics.reports import Period
 
     await Tortoise.init(config=tortoise_config(database_url))
     out = []

@@ -33,8 +33,10 @@ from tortoise import Tortoise
 from inbox.db import tortoise_config
 from inbox.models import Conversation, Message
 from inbox.pagination import Position, encode_cursor
-from inbox.services import analytics, listing, reports
-from inbox.services.reports import Period
+from inbox.services.analytics import daily as analytics
+from inbox.services.analytics import reports
+from inbox.services.analytics.reports import Period
+from inbox.services.conversations import listing
 
 BIG_TABLES = ("messages", "conversations")
 SLOW_MS = 50.0
@@ -229,7 +231,7 @@ def cases(s: Subject) -> list[Case]:
 
     async def aggregate_two_days() -> None:
         # The hourly task's statement, read-only: the figures of today and yesterday.
-        from inbox.services import analytics_sql as sql
+        from inbox.services.analytics import daily_sql as sql
 
         d = sql.Dialect("postgres")
         start = analytics.day_start(today - timedelta(days=1))
@@ -237,7 +239,7 @@ def cases(s: Subject) -> list[Case]:
         await conn.execute_query(sql.figures(d), [start, start + timedelta(days=2)])
 
     async def sweep() -> None:
-        from bot.sweep import pending_conversations
+        from bot.mirror.sweep import pending_conversations
 
         await pending_conversations()
 

@@ -7,7 +7,7 @@ log-normal reply delays, returning customers days later, more traffic on weekday
 daytime and a growing trend over the period, unread messages only in recent conversations,
 and rows in the physical order they would have arrived in. Constraints and indexes are
 dropped for the load and rebuilt afterwards (as pg_restore does), then the tables are
-VACUUM ANALYZEd, and the hourly analytics job (`inbox.services.analytics.aggregate`) fills
+VACUUM ANALYZEd, and the hourly analytics job (`inbox.services.analytics.daily.aggregate`) fills
 the `analytics` table for the whole period.
 
     .venv/bin/python bench/seed_data.py                     # 1M messages into perf2_seed, dropped
@@ -35,7 +35,7 @@ from typing import Any
 from _common import create_database, drop_database, machine_line, pg_connect, pg_url
 
 from inbox import schema
-from inbox.services.passwords import hash_password
+from inbox.services.sessions.passwords import hash_password
 
 PASSWORD = "perf2-bench-password"
 PLATFORMS = ("messenger", "instagram", "whatsapp")
@@ -488,7 +488,7 @@ async def aggregate_analytics(database_url: str, first_day: date, last_day: date
     from tortoise import Tortoise
 
     from inbox.db import tortoise_config
-    from inbox.services.analytics import aggregate
+    from inbox.services.analytics.daily import aggregate
 
     await Tortoise.init(config=tortoise_config(database_url))
     try:

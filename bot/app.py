@@ -9,12 +9,12 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from bot import listeners
-from bot.installs import TortoiseInstallationStore
-from bot.oauth import oauth_flow
-from bot.scope import WorkspaceAuthorize
-from inbox.services.crypto import TokenCipher
+from bot.install.oauth import oauth_flow
+from bot.install.scope import WorkspaceAuthorize
+from bot.install.store import TortoiseInstallationStore
+from bot.slack.client import slack_client
+from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
-from inbox.slackapi import slack_client
 
 
 async def _skip_own_events(

@@ -8,8 +8,8 @@ import json
 import sys
 from urllib.parse import urlsplit
 
-from bot.manifest import manifest
-from bot.oauth import TICKET_LIFETIME, install_link
+from bot.install.manifest import manifest
+from bot.install.oauth import TICKET_LIFETIME, install_link
 from inbox.cli.common import CommandError, database
 from inbox.cli.workspaces import resolve_workspace
 from inbox.settings import Settings

@@ -16,12 +16,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_bolt_app
-from bot.files import serve_file
-from bot.oauth import INSTALL_PATH, REDIRECT_PATH
+from bot.install.oauth import INSTALL_PATH, REDIRECT_PATH
+from bot.replies.files import serve_file
+from bot.slack.client import slack_client
 from inbox.appkeys import SETTINGS
 from inbox.httpjson import error_response
 from inbox.jsonbody import TooDeepError, parse_json, unstorable
-from inbox.slackapi import slack_client
 
 log = logging.getLogger(__name__)
 

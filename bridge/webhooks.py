@@ -17,7 +17,7 @@ from inbox.metrics import INGEST_SECONDS, MESSAGES_STORED, WEBHOOKS
 from inbox.platforms.base import get_adapter, platform_names
 from inbox.platforms.events import PayloadError
 from inbox.platforms.signature import SIGNATURE_HEADER, verify
-from inbox.services.ingest import webhook_item
+from inbox.services.ingest.pipeline import webhook_item
 
 log = logging.getLogger(__name__)
 

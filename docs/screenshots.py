@@ -23,7 +23,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from inbox.models import Conversation, Message, PlatformAccount, Workspace  # noqa: E402
 from inbox.services import analytics  # noqa: E402
-from inbox.services.crypto import TokenCipher  # noqa: E402
+from inbox.services.accounts.crypto import TokenCipher  # noqa: E402
 from tests.browser import launch, serving, sign_in  # noqa: E402
 from tests.factories import FIXTURE_ACCOUNTS, make_owner  # noqa: E402
 

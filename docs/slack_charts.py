@@ -2,7 +2,7 @@
 
 Seeds two weeks of demo traffic into an embedded SQLite database in a temporary directory,
 runs the analytics aggregation, and renders what `/inbox stats 14d` uploads and what the
-daily digest posts, through the same code (bot/stats.py, bot/digest.py) into
+daily digest posts, through the same code (bot/reports/stats.py, bot/reports/digest.py) into
 docs/screenshots/slack-stats.png and slack-digest.png; prints the texts that go with them.
 """
 
@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.fernet import Fernet  # noqa: E402
 
-from bot.digest import digest_text  # noqa: E402
-from bot.stats import StatsAsk, report  # noqa: E402
+from bot.reports.digest import digest_text  # noqa: E402
+from bot.reports.stats import StatsAsk, report  # noqa: E402
 from inbox import charts, db, schema  # noqa: E402
 from inbox.models import PlatformAccount, Workspace  # noqa: E402
 from inbox.services import analytics  # noqa: E402

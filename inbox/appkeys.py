@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.bus import EventBus
-from inbox.services.writer import IngestWriter
+from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)

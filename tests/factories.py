@@ -14,8 +14,8 @@ from inbox.models import (
     User,
     Workspace,
 )
-from inbox.services.crypto import TokenCipher
-from inbox.services.passwords import hash_password
+from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.sessions.passwords import hash_password
 
 # External ids used by the fixtures in tests/fixtures/<platform>/.
 FIXTURE_ACCOUNTS = {

@@ -34,7 +34,7 @@ def sign_meta(body: bytes, secret: str) -> dict[str, str]:
 
 async def bearer(user: Any, secret: str) -> dict[str, str]:
     """`Authorization` header with a fresh access token (a new session) for this user."""
-    from inbox.services.tokens import start_session
+    from inbox.services.sessions.api_tokens import start_session
 
     pair = await start_session(user, secret)
     return {"Authorization": f"Bearer {pair.access}"}

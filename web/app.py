@@ -11,13 +11,13 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot import mount as slack
+from bot.slack.client import close_client
 from bridge import webhooks
 from inbox import db, schema
 from inbox.appkeys import BUS, SETTINGS, WRITER
 from inbox.bus import create_bus
-from inbox.services.writer import IngestWriter
+from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
-from inbox.slackapi import close_client
 from web import api, dashboard, health, metrics
 from web import ws as websockets
 from web.errors import error_middleware

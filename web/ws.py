@@ -22,8 +22,8 @@ from inbox.httpjson import DB_UNAVAILABLE
 from inbox.jsonbody import parse_json
 from inbox.metrics import WEBSOCKETS
 from inbox.models import User
-from inbox.services.reading import mark_read
-from inbox.services.tokens import TokenError, authenticate
+from inbox.services.conversations.reading import mark_read
+from inbox.services.sessions.api_tokens import TokenError, authenticate
 from web.ws_hub import Hub
 
 log = logging.getLogger(__name__)

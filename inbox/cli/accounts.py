@@ -10,7 +10,7 @@ from inbox.cli.common import CommandError, database
 from inbox.cli.workspaces import resolve_workspace
 from inbox.models import PlatformAccount
 from inbox.platforms.base import platform_names
-from inbox.services.crypto import TokenCipher
+from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
 
 

@@ -17,10 +17,10 @@ from inbox.cli.progress import ProgressBar
 from inbox.graph import GraphClient
 from inbox.models import PlatformAccount
 from inbox.platforms.history import ConversationsPage
-from inbox.services.analytics import aggregate
-from inbox.services.crypto import TokenCipher
-from inbox.services.replay import ReplayResult, count_logs, replay_logs
-from inbox.services.sync import SyncResult, sync_account
+from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.analytics.daily import aggregate
+from inbox.services.ingest.replay import ReplayResult, count_logs, replay_logs
+from inbox.services.sync.runner import SyncResult, sync_account
 from inbox.settings import Settings
 
 MAX_BACKFILL_DAYS = 365

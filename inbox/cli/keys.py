@@ -15,7 +15,7 @@ from tortoise.models import Model
 
 from inbox.cli.common import CommandError, database
 from inbox.models import PlatformAccount, SlackInstallation
-from inbox.services.crypto import TokenCipher, TokenDecryptError
+from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.settings import Settings
 
 # Every encrypted column: (model, field, how the report names a row).

@@ -11,7 +11,7 @@ import sys
 from inbox.cli.common import CommandError, database
 from inbox.cli.workspaces import resolve_workspace
 from inbox.models import User, Workspace
-from inbox.services.passwords import hash_password
+from inbox.services.sessions.passwords import hash_password
 from inbox.settings import Settings
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -64,11 +64,12 @@ class Conversation(Model):
         "models.User", related_name="assigned_conversations", null=True, on_delete=fields.SET_NULL
     )
     assignee_slack_user = fields.CharField(max_length=32, null=True)
-    # One Slack mirror run per conversation at a time (bot/lease.py); rerun = more work came.
+    # One Slack mirror run per conversation at a time (bot/mirror/lease.py); rerun = more work came.
     slack_lease_owner = fields.CharField(max_length=36, null=True)
     slack_lease_until = fields.DatetimeField(null=True)
     slack_rerun = fields.BooleanField(default=False)
-    # "requested" (relink now) or "root_deleted" (relink with the next message); see bot/relink.py.
+    # "requested" (relink now) or "root_deleted" (relink with the next message);
+    # see bot/mirror/relink.py.
     slack_relink = fields.CharField(max_length=16, null=True)
     slack_relinked_at = fields.DatetimeField(null=True)
     slack_card_stale = fields.BooleanField(default=False)

@@ -8,6 +8,6 @@ TASK_MODULES = [
     "inbox.tasks.analytics",
     "inbox.tasks.tokens",
     "inbox.tasks.sessions",
-    "bot.tasks",
-    "bot.report_tasks",
+    "bot.mirror.tasks",
+    "bot.reports.tasks",
 ]

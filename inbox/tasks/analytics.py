@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inbox.services.analytics import DEFAULT_DAYS, aggregate, recent_days
+from inbox.services.analytics.daily import DEFAULT_DAYS, aggregate, recent_days
 from inbox.tasks.broker import broker
 from inbox.tasks.schedules import every
 

@@ -46,9 +46,9 @@ def _redis_url_from_env() -> str | None:
 
 def attach_state(state: TaskiqState, settings: Settings, bus: EventBus) -> None:
     """Put what tasks need on the broker state: settings, bus, Graph and Slack clients, cipher."""
+    from bot.slack.client import keepalive_session, slack_client
     from inbox.graph import GraphClient
-    from inbox.services.crypto import TokenCipher
-    from inbox.slackapi import keepalive_session, slack_client
+    from inbox.services.accounts.crypto import TokenCipher
 
     state.settings = settings
     state.bus = bus
@@ -89,7 +89,7 @@ async def _worker_shutdown(state: TaskiqState) -> None:
     from inbox import db
 
     if getattr(state, "owns_resources", False):
-        from inbox.slackapi import close_client
+        from bot.slack.client import close_client
 
         await close_client(state.slack)
         state.slack = None

@@ -9,7 +9,7 @@ import uuid
 from taskiq import Context, TaskiqDepends
 
 from inbox.models import Outbox
-from inbox.services.send import MAX_ATTEMPTS, deliver, due_outbox, next_in_line, send_wait
+from inbox.services.sending.outbox import MAX_ATTEMPTS, deliver, due_outbox, next_in_line, send_wait
 from inbox.tasks.broker import broker
 
 log = logging.getLogger(__name__)

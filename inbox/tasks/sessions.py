@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from inbox.models import RefreshToken
-from inbox.services import throttle
-from inbox.services.meta_oauth import prune_states
+from inbox.services.accounts.meta_oauth import prune_states
+from inbox.services.sessions import throttle
 from inbox.tasks.broker import broker
 
 

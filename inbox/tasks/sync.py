@@ -9,7 +9,7 @@ from typing import Any
 from taskiq import Context, TaskiqDepends
 
 from inbox.models import PlatformAccount
-from inbox.services.sync import sync_account
+from inbox.services.sync.runner import sync_account
 from inbox.tasks.broker import broker
 from inbox.tasks.schedules import every
 

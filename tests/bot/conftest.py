@@ -16,13 +16,13 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from bot.mirror import Clients
+from bot.mirror.conversation import Clients
+from bot.slack.client import slack_client
 from inbox.appkeys import WRITER
 from inbox.graph import GraphClient
 from inbox.models import Conversation, PlatformAccount, Workspace
-from inbox.services.crypto import TokenCipher
+from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings, load_settings
-from inbox.slackapi import slack_client
 from inbox.tasks.broker import broker
 from tests.conftest import APP_SECRET, cahts_env, truncate
 from tests.factories import make_account, make_workspace

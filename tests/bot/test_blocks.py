@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.blocks import RETRY_ACTION, conversation_card, failure_notice, window_text
-from bot.render import MessageView, author, customer_name, message_text, reaction_text
+from bot.thread.blocks import RETRY_ACTION, conversation_card, failure_notice, window_text
+from bot.thread.render import MessageView, author, customer_name, message_text, reaction_text
 from inbox.platforms.outbound import HUMAN_AGENT_WINDOW
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from inbox.models import OAuthState, PlatformAccount
-from inbox.services.crypto import TokenCipher
+from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
 from tests.bot.conftest import AGENT, CHANNEL, PUBLIC_URL, Loop
 from tests.bot.slash import slash

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.digest import run_digests
-from bot.report_tasks import slack_daily_digest
+from bot.reports.digest import run_digests
+from bot.reports.tasks import slack_daily_digest
 from inbox.models import PlatformAccount, SlackDigest, Workspace
 from tests.bot.conftest import CHANNEL, Loop, settle
 from tests.bot.slash import slash

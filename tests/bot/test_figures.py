@@ -1,4 +1,4 @@
-"""Figures in words (bot/figures.py)."""
+"""Figures in words (bot/reports/figures.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.figures import ago, duration, plural
+from bot.reports.figures import ago, duration, plural
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.files import file_link
+from bot.replies.files import file_link
 from inbox.models import Conversation, Message
 from tests.bot.conftest import CUSTOMER, PUBLIC_URL, Loop, messenger_text
 from tests.fakes.slack import SlackFile

@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiohttp import ClientResponse
 
-from bot.oauth import install_link
-from bot.tasks import slack_sweep
+from bot.install.oauth import install_link
+from bot.mirror.tasks import slack_sweep
 from inbox.models import Conversation, Message, PlatformAccount, SlackInstallation, Workspace
-from inbox.services.crypto import TokenCipher
+from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import load_settings
 from tests.bot.conftest import CHANNEL, PUBLIC_URL, Loop, messenger_text, settle, slack_env
 from tests.conftest import truncate

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.lease import Taken, acquire, lease_length
-from bot.mirror import Clients, mirror_conversation
+from bot.mirror.conversation import Clients, mirror_conversation
+from bot.mirror.lease import Taken, acquire, lease_length
 from inbox.models import Conversation, Message
 from inbox.settings import Settings
 from tests.bot.conftest import CHANNEL

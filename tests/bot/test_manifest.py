@@ -54,7 +54,7 @@ def test_socket_mode_manifest_needs_no_url(tmp_path: Path) -> None:
 
 
 def test_an_install_link_names_the_workspace_for_one_hour(tmp_path: Path) -> None:
-    from bot.oauth import read_ticket
+    from bot.install.oauth import read_ticket
     from inbox.settings import load_settings
 
     env = cahts_env(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.tasks import slack_mirror_conversation, slack_sweep
+from bot.mirror.tasks import slack_mirror_conversation, slack_sweep
 from inbox.models import Conversation, Message, PlatformAccount
 from inbox.tasks.broker import broker
 from tests.bot.conftest import (

@@ -6,11 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.sweep import closing_windows
-from bot.tasks import slack_card_windows, slack_sweep
+from bot.mirror.sweep import closing_windows
+from bot.mirror.tasks import slack_card_windows, slack_sweep
 from inbox.appkeys import BUS
 from inbox.models import Conversation
-from inbox.services import conversations
+from inbox.services.conversations import state as conversations
 from tests.bot.conftest import AGENT, CHANNEL, Loop, messenger_text, settle
 from tests.factories import make_user
 from tests.fakes.slack import TEAM

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import emoji_for, reaction_name
+from bot.thread.text import emoji_for, reaction_name
 
 
 @pytest.mark.parametrize(

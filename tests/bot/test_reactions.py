@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.tasks import slack_mirror_conversation, slack_sweep
+from bot.mirror.tasks import slack_mirror_conversation, slack_sweep
 from inbox.models import Conversation, Message, PlatformAccount
 from tests.bot.conftest import (
     AGENT,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.tasks import slack_mirror_conversation
+from bot.mirror.tasks import slack_mirror_conversation
 from inbox.models import Conversation, Message, PlatformAccount
 from tests.bot.conftest import AGENT, CHANNEL, Loop, messenger_text, settle
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from inbox.models import Conversation, Message, Outbox, SlackEvent
-from inbox.services.ingest import ingest
-from inbox.services.send import enqueue_sends, queue_reply
+from inbox.services.ingest.pipeline import ingest
+from inbox.services.sending.outbox import enqueue_sends, queue_reply
 from tests.bot.conftest import (
     AGENT,
     CHANNEL,

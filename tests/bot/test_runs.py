@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot import runs
-from bot.mirror import Clients, mirror_conversation
+from bot.mirror import runs
+from bot.mirror.conversation import Clients, mirror_conversation
 from inbox.models import Conversation, Message
 from inbox.settings import Settings
 from tests.bot.conftest import CHANNEL

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from inbox.services import analytics
+from inbox.services.analytics import daily as analytics
 from tests.bot.conftest import CHANNEL, Loop, settle
 from tests.bot.slash import slash
 from tests.factories import (

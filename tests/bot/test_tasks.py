@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.tasks import prune_slack_events, slack_mirror_conversation, slack_sweep
+from bot.mirror.tasks import prune_slack_events, slack_mirror_conversation, slack_sweep
 from inbox.models import SlackEvent
 from inbox.settings import Settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.replies import attachment_type, ignore_reason
-from bot.text import escape, mentioned_users, snippet, strip_notes, to_customer_text
+from bot.replies.send import attachment_type, ignore_reason
+from bot.thread.text import escape, mentioned_users, snippet, strip_notes, to_customer_text
 
 
 def test_escape_only_the_three_markup_characters() -> None:

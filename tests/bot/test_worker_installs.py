@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.installs import TortoiseInstallationStore
+from bot.install.store import TortoiseInstallationStore
 from inbox.models import Conversation
-from inbox.services import conversations
-from inbox.services.crypto import TokenCipher
-from inbox.services.ingest import ingest
+from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.conversations import state as conversations
+from inbox.services.ingest.pipeline import ingest
 from inbox.settings import Settings
 from tests.bot.conftest import messenger_text, slack_env
 from tests.factories import make_account, make_workspace

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from inbox.models import Conversation, Message, Outbox
-from inbox.services.ingest import ingest
-from inbox.services.send import queue_reply
+from inbox.services.ingest.pipeline import ingest
+from inbox.services.sending.outbox import queue_reply
 from inbox.settings import Settings
 from tests.bot.conftest import CHANNEL, CUSTOMER, messenger_text, slack_env
 from tests.factories import make_account, make_workspace

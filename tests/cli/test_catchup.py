@@ -10,7 +10,7 @@ import pytest
 from inbox.cli.catchup import parse_since
 from inbox.cli.common import CommandError
 from inbox.models import Analytics, Message, PlatformAccount, WebhookLog
-from inbox.services.ingest import ingest
+from inbox.services.ingest.pipeline import ingest
 from inbox.settings import Settings
 from tests.conftest import cahts_env
 from tests.factories import make_account, make_workspace

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.install.workspaces import target_for
 from inbox.models import PlatformAccount, SlackInstallation, Workspace
-from inbox.services.crypto import TokenCipher, TokenDecryptError
-from inbox.services.slack_workspaces import target_for
+from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.settings import Settings, load_settings
 from tests.conftest import cahts_env
 from tests.fakes.graph import FakeGraph, conversations_page

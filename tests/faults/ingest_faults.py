@@ -17,7 +17,7 @@ import aiohttp
 
 from inbox.models import Workspace
 from inbox.schema import migrate
-from inbox.services.tokens import start_session
+from inbox.services.sessions.api_tokens import start_session
 from tests.conftest import APP_SECRET, cahts_env
 from tests.factories import make_account, make_user, make_workspace
 from tests.faults.ledger import Ledger, connected, ledger

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from inbox.models import Workspace
-from inbox.services.tokens import start_session
+from inbox.services.sessions.api_tokens import start_session
 from tests.factories import make_user
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack

@@ -8,8 +8,8 @@ import pytest
 
 from inbox import db
 from inbox.models import Message
-from inbox.services.ingest import webhook_item
-from inbox.services.writer import IngestWriter
+from inbox.services.ingest.pipeline import webhook_item
+from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
 from tests.factories import connect_fixture_accounts
 from tests.faults.ingest_faults import postgres_restart_run

@@ -11,8 +11,8 @@ from taskiq import InMemoryBroker
 from inbox.bus import InProcessBus
 from inbox.graph import GraphClient
 from inbox.models import Message, Outbox
-from inbox.services.crypto import TokenCipher
-from inbox.services.send import deliver, queue_reply
+from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.sending.outbox import deliver, queue_reply
 from inbox.settings import Settings
 from inbox.tasks.broker import attach_state, broker
 from inbox.tasks.sending import send_message

@@ -80,7 +80,7 @@ def test_signatures_and_tokens_are_compared_in_constant_time(
     # Nothing else decides: no == on secrets in the module (the verify token and the OAuth
     # state use compare_digest too).
     from bridge import webhooks
-    from inbox.services import meta_oauth
+    from inbox.services.accounts import meta_oauth
 
     assert "==" not in inspect.getsource(signature.verify)
     assert "hmac.compare_digest(token.encode(), expected.encode())" in inspect.getsource(

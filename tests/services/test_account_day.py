@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from inbox.services.analytics import account_day
+from inbox.services.analytics.daily import account_day
 from inbox.settings import Settings
 from tests.factories import make_account, make_workspace
 from tests.services.test_analytics import at, backend, talk

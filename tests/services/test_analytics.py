@@ -12,7 +12,7 @@ import pytest
 
 from inbox import db, schema
 from inbox.models import Analytics, Conversation, Message, PlatformAccount, Workspace
-from inbox.services.analytics import aggregate, by_platform, daily, stats
+from inbox.services.analytics.daily import aggregate, by_platform, daily, stats
 from inbox.settings import Settings, load_settings
 from tests.conftest import cahts_env, truncate
 from tests.factories import make_account, make_workspace

@@ -1,4 +1,4 @@
-"""inbox.services.conversations: resolve, reopen, assign — scoped, announced, idempotent."""
+"""inbox.services.conversations.state: resolve, reopen, assign — scoped, announced, idempotent."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from inbox.bus import InProcessBus, Subscription
 from inbox.models import Conversation
-from inbox.services import conversations
-from inbox.services.conversations import (
+from inbox.services.conversations import state as conversations
+from inbox.services.conversations.state import (
     AFTER_CHANGE,
     ChangeRefused,
     ConversationChange,

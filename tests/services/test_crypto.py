@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from inbox.services.crypto import TokenCipher, TokenDecryptError
-from inbox.services.passwords import hash_password, verify_password
+from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
+from inbox.services.sessions.passwords import hash_password, verify_password
 
 KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()

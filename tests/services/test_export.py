@@ -7,8 +7,8 @@ import io
 import random
 from datetime import date, timedelta
 
-from inbox.services import export
-from inbox.services.reports import EXPORT_COLUMNS, Period
+from inbox.services.analytics import export
+from inbox.services.analytics.reports import EXPORT_COLUMNS, Period
 from inbox.settings import Settings
 from tests.factories import make_analytics, make_workspace
 

@@ -10,7 +10,7 @@ import pytest
 from inbox.bus import InProcessBus
 from inbox.models import Conversation, Message, PlatformAccount, WebhookLog
 from inbox.platforms.events import PayloadError
-from inbox.services.ingest import UnknownPlatformError, ingest
+from inbox.services.ingest.pipeline import UnknownPlatformError, ingest
 from inbox.settings import Settings
 from tests.factories import FIXTURE_ACCOUNTS, connect_fixture_accounts
 from tests.helpers import load_fixture

@@ -8,8 +8,8 @@ import pytest
 
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message, Outbox, PlatformAccount
-from inbox.services.crypto import TokenCipher
-from inbox.services.send import SendRefused, deliver, due_outbox, queue_reply
+from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.sending.outbox import SendRefused, deliver, due_outbox, queue_reply
 from inbox.settings import Settings
 from tests.factories import make_account, make_workspace
 from tests.fakes.graph import FakeGraph, Scripted, graph_error
@@ -177,7 +177,7 @@ async def test_expired_token_flags_the_account(
 
 
 async def test_long_text_is_split_and_files_are_separate_messages(database: Settings) -> None:
-    from inbox.services.send import ReplyAttachment
+    from inbox.services.sending.outbox import ReplyAttachment
 
     conversation = await _conversation(database, "instagram")
     messages = await queue_reply(
@@ -198,7 +198,7 @@ async def test_long_text_is_split_and_files_are_separate_messages(database: Sett
 async def test_an_echo_that_beats_the_send_response_is_not_kept_twice(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
-    from inbox.services.ingest import ingest
+    from inbox.services.ingest.pipeline import ingest
     from tests.helpers import load_fixture
 
     conversation = await _conversation(database)
@@ -215,7 +215,7 @@ async def test_an_echo_that_beats_the_send_response_is_not_kept_twice(
 async def test_a_dead_attempts_lease_is_taken_over_once_it_runs_out(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
-    from inbox.services.send import send_wait
+    from inbox.services.sending.outbox import send_wait
 
     conversation = await _conversation(database)
     [message] = await queue_reply(conversation, text="hi", agent="Ana", source="api", now=NOW)
@@ -237,7 +237,7 @@ async def test_a_synced_copy_of_our_send_is_not_kept_twice(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
     from inbox.platforms.events import Echo
-    from inbox.services.ingest import store_events
+    from inbox.services.ingest.pipeline import store_events
 
     conversation = await _conversation(database)
     echo = Echo("messenger", "104578291736452", "m_FAKE000001", "7349205816634201", NOW, "hi")
@@ -274,7 +274,7 @@ async def test_a_graph_call_outlasting_half_the_lease_is_retried_later(
 async def test_pieces_of_one_reply_leave_in_order(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
-    from inbox.services.send import next_in_line
+    from inbox.services.sending.outbox import next_in_line
 
     conversation = await _conversation(database)
     messages = await queue_reply(
@@ -298,7 +298,7 @@ async def test_the_task_chain_sends_every_piece_in_order(client: object, graph: 
     import asyncio
 
     from inbox.appkeys import SETTINGS
-    from inbox.services.send import enqueue_sends
+    from inbox.services.sending.outbox import enqueue_sends
 
     settings = client.app[SETTINGS]  # type: ignore[attr-defined]
     conversation = await _conversation(settings)

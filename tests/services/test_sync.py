@@ -10,10 +10,10 @@ import pytest
 from inbox.bus import InProcessBus
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message, PlatformAccount
-from inbox.services import ingest as ingest_module
-from inbox.services.crypto import TokenCipher
-from inbox.services.ingest import IngestResult, ingest
-from inbox.services.sync import sync_account
+from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.ingest import pipeline as ingest_module
+from inbox.services.ingest.pipeline import IngestResult, ingest
+from inbox.services.sync.runner import sync_account
 from inbox.settings import Settings
 from tests.factories import make_account, make_workspace
 from tests.fakes.graph import FakeGraph, graph_error

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 
 from inbox.models import LoginAttempt
-from inbox.services import auth, throttle
+from inbox.services.sessions import throttle
+from inbox.services.sessions import users as auth
 from inbox.settings import Settings
 from tests.factories import make_user, make_workspace
 

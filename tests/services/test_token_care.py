@@ -13,8 +13,8 @@ from inbox import db
 from inbox.bus import InProcessBus
 from inbox.graph import GraphClient
 from inbox.models import PlatformAccount
-from inbox.services.crypto import TokenCipher
-from inbox.services.token_care import care_for_all
+from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.accounts.token_care import care_for_all
 from inbox.settings import load_settings
 from tests.conftest import cahts_env, truncate
 from tests.factories import make_account, make_workspace

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from bot import signed
+from bot.slack import signed
 from inbox.models import RefreshToken, User
-from inbox.services.tokens import TokenError, authenticate, rotate, start_session
+from inbox.services.sessions.api_tokens import TokenError, authenticate, rotate, start_session
 from inbox.settings import Settings
 from tests.factories import make_user, make_workspace
 

@@ -9,7 +9,7 @@ from taskiq import InMemoryBroker
 
 from inbox.bus import InProcessBus
 from inbox.models import Analytics, Message, PlatformAccount
-from inbox.services.sync import request_sync
+from inbox.services.sync.runner import request_sync
 from inbox.settings import Settings
 from inbox.tasks.analytics import aggregate_daily_analytics
 from inbox.tasks.broker import attach_state, broker

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from inbox.models import LoginAttempt, OAuthState, RefreshToken
-from inbox.services.meta_oauth import create_state
-from inbox.services.tokens import start_session
+from inbox.services.accounts.meta_oauth import create_state
+from inbox.services.sessions.api_tokens import start_session
 from inbox.settings import Settings
 from inbox.tasks.sessions import prune, prune_sessions
 from tests.factories import make_user, make_workspace

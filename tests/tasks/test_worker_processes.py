@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from inbox.models import Conversation, Message, Outbox, PlatformAccount
-from inbox.services.send import queue_reply
+from inbox.services.sending.outbox import queue_reply
 from inbox.settings import Settings
 from tests.factories import make_account, make_workspace
 from tests.fakes.graph import FakeGraph, Scripted, conversations_page, graph_error

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from inbox.appkeys import SETTINGS
 from inbox.models import Conversation, Message, User
-from inbox.services.tokens import start_session
+from inbox.services.sessions.api_tokens import start_session
 from tests.conftest import APP_SECRET
 from tests.factories import make_account, make_user, make_workspace
 from tests.helpers import fixture_bytes, lose_connection_at_next_begin, sign_meta
@@ -194,7 +194,7 @@ async def test_foreign_origin_is_refused(client: TestClient) -> None:
 
 
 async def test_logout_ends_the_socket_session(client: TestClient) -> None:
-    from inbox.services.tokens import logout
+    from inbox.services.sessions.api_tokens import logout
 
     alice = await _workspace_with_account(client, "A", "messenger", "a@example.com")
     pair = await start_session(alice, client.app[SETTINGS].jwt_secret)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 
-from inbox.services.tokens import start_session
+from inbox.services.sessions.api_tokens import start_session
 from inbox.settings import Settings
 from tests.conftest import APP_SECRET, REDIS_URL, cahts_env
 from tests.factories import make_account, make_user, make_workspace

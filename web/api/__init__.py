@@ -8,7 +8,7 @@ from aiohttp import web
 
 from inbox.appkeys import SETTINGS
 from inbox.graph import GraphClient
-from inbox.services.crypto import TokenCipher
+from inbox.services.accounts.crypto import TokenCipher
 from web.api import analytics, auth, messages, openapi, platforms
 from web.api.common import API_CIPHER, API_GRAPH
 

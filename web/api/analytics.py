@@ -8,8 +8,8 @@ from typing import Any, cast
 from aiohttp import web
 
 from inbox import charts
-from inbox.services import export, reports
-from inbox.services.reports import MAX_DAYS, MAX_EXPORT_DAYS, Period
+from inbox.services.analytics import export, reports
+from inbox.services.analytics.reports import MAX_DAYS, MAX_EXPORT_DAYS, Period
 from web.api.common import (
     ApiError,
     authenticated,

@@ -9,8 +9,10 @@ from aiohttp import web
 from inbox.appkeys import SETTINGS
 from inbox.models import Workspace
 from inbox.serialize import invite_dict, user_dict
-from inbox.services import auth, listing, tokens
-from inbox.services.throttle import Throttled
+from inbox.services.conversations import listing
+from inbox.services.sessions import api_tokens as tokens
+from inbox.services.sessions import users as auth
+from inbox.services.sessions.throttle import Throttled
 from web.api import schemas
 from web.api.common import (
     USER,

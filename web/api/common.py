@@ -20,8 +20,8 @@ from inbox.jsonbody import TooDeepError, parse_json
 from inbox.models import User
 from inbox.pagination import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT, CursorError, Page, decode_cursor
 from inbox.platforms.base import platform_names
-from inbox.services.crypto import TokenCipher
-from inbox.services.tokens import TokenError, authenticate
+from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.sessions.api_tokens import TokenError, authenticate
 
 API_GRAPH = web.AppKey("api_graph", GraphClient)
 API_CIPHER = web.AppKey("api_cipher", TokenCipher)

@@ -10,9 +10,10 @@ from inbox.appkeys import BUS
 from inbox.models import Conversation, Message, PlatformAccount
 from inbox.pagination import Page
 from inbox.serialize import conversation_dict, message_dict
-from inbox.services import conversations, listing
-from inbox.services.reading import mark_read
-from inbox.services.send import ReplyAttachment, SendRefused, enqueue_sends, queue_reply
+from inbox.services.conversations import listing
+from inbox.services.conversations import state as conversations
+from inbox.services.conversations.reading import mark_read
+from inbox.services.sending.outbox import ReplyAttachment, SendRefused, enqueue_sends, queue_reply
 from web.api import schemas
 from web.api.common import (
     USER,

@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.connect import report_oauth
+from bot.accounts.connect import report_oauth
 from inbox.appkeys import BUS, SETTINGS
 from inbox.models import OAuthState, PlatformAccount
 from inbox.serialize import account_dict
-from inbox.services import connections, listing, meta_oauth
+from inbox.services.accounts import connections, meta_oauth
+from inbox.services.conversations import listing
 from web.api import schemas
 from web.api.common import (
     API_CIPHER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from inbox.platforms.base import platform_names
-from inbox.services.reports import MAX_DAYS
+from inbox.services.analytics.reports import MAX_DAYS
 from web.api.schemas import ref
 
 JSON = "application/json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.connect import LINK_ACTION
+from bot.accounts.connect import LINK_ACTION
 from inbox.settings import Settings
 
 

@@ -8,15 +8,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import SlackRefused, call
-from bot.panel import (
+from bot.install.scope import scope_of
+from bot.slack.errors import SlackRefused, call
+from bot.thread.panel import (
     ASSIGN_ME_ACTION,
     PANEL_ACTIONS,
     REOPEN_ACTION,
     RESOLVE_ACTION,
 )
-from bot.scope import scope_of
-from inbox.services import conversations
+from inbox.services.conversations import state as conversations
 from inbox.settings import Settings
 from inbox.tasks.broker import broker
 

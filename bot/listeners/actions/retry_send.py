@@ -9,10 +9,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import RETRY_ACTION, retried_notice
-from bot.errors import SlackRefused, call
-from bot.retry import RetryRefused, retry_failed
-from bot.scope import TeamScope, scope_of
+from bot.install.scope import TeamScope, scope_of
+from bot.replies.retry import RetryRefused, retry_failed
+from bot.slack.errors import SlackRefused, call
+from bot.thread.blocks import RETRY_ACTION, retried_notice
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)

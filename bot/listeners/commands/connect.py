@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot import errors
-from bot.connect import login_blocks, whatsapp_modal
-from bot.home import home_workspace
+from bot.accounts.connect import login_blocks, whatsapp_modal
+from bot.install.home import home_workspace
 from bot.listeners.commands.registry import Invocation, subcommand
-from inbox.services import meta_oauth
+from bot.slack import errors
+from inbox.services.accounts import meta_oauth
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ import re
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import errors
-from bot.home import home_workspace
+from bot.install.home import home_workspace
 from bot.listeners.commands.registry import Invocation, subcommand
+from bot.slack import errors
 from inbox.models import Workspace
-from inbox.services import digests
+from inbox.services.analytics import digests
 
 USAGE = "digest [on [HH] [here|#channel|accounts] | off]"
 _HOUR = re.compile(r"^([01]?\d|2[0-3])(?::00)?h?$")

@@ -14,10 +14,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.install.manifest import COMMAND
+from bot.install.scope import scope_of
 from bot.listeners.commands import connect, digest, relink, stats, status
 from bot.listeners.commands.registry import SUBCOMMANDS, Invocation
-from bot.manifest import COMMAND
-from bot.scope import scope_of
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.scope import TeamScope
+from bot.install.scope import TeamScope
 from inbox.settings import Settings
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
+from bot.install.scope import TeamScope
+from bot.install.workspaces import target_for
 from bot.listeners.commands.registry import Invocation, subcommand
-from bot.relink import history_size, request_relink
-from bot.render import customer_name, platform_label
-from bot.scope import TeamScope
-from bot.tasks import kick
-from bot.text import escape
+from bot.mirror.relink import history_size, request_relink
+from bot.mirror.tasks import kick
+from bot.thread.render import customer_name, platform_label
+from bot.thread.text import escape
 from inbox.models import Conversation, PlatformAccount
-from inbox.services.slack_workspaces import target_for
 from inbox.settings import Settings
 
 USAGE = "relink <conversation id, dashboard link or customer name>"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.home import home_workspace
+from bot.install.home import home_workspace
 from bot.listeners.commands.registry import Invocation, subcommand
-from bot.render import platform_label
-from bot.report_tasks import slack_stats_chart
+from bot.reports.tasks import slack_stats_chart
+from bot.thread.render import platform_label
 from inbox.platforms.base import platform_names
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.accounts.status import account_states, status_blocks
 from bot.listeners.commands.registry import Invocation, subcommand
-from bot.status import account_states, status_blocks
 
 USAGE = "status [share]"
 

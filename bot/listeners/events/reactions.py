@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
-from bot.agent_reactions import REACTION_EVENTS, note_agent_reaction
-from bot.scope import scope_of
-from bot.tasks import kick
+from bot.install.scope import scope_of
+from bot.mirror.tasks import kick
+from bot.replies.reactions import REACTION_EVENTS, note_agent_reaction
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)

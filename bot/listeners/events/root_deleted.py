@@ -7,8 +7,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.relink import note_root_deleted
-from bot.scope import scope_of
+from bot.install.scope import scope_of
+from bot.mirror.relink import note_root_deleted
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)

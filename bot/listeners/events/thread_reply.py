@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.replies import handle_thread_reply
-from bot.scope import scope_of
+from bot.install.scope import scope_of
+from bot.replies.send import handle_thread_reply
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import SlackRefused, call
+from bot.install.manifest import RELINK_SHORTCUT
+from bot.install.scope import scope_of
 from bot.listeners.commands.relink import start_relink
-from bot.manifest import RELINK_SHORTCUT
-from bot.scope import scope_of
+from bot.slack.errors import SlackRefused, call
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)

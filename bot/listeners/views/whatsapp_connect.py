@@ -13,12 +13,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.connect import WHATSAPP_VIEW, connected_view
-from bot.home import home_workspace
-from bot.scope import scope_of
+from bot.accounts.connect import WHATSAPP_VIEW, connected_view
+from bot.install.home import home_workspace
+from bot.install.scope import scope_of
 from inbox.graph import GraphClient
-from inbox.services.connections import ConnectError, connect_whatsapp
-from inbox.services.crypto import TokenCipher
+from inbox.services.accounts.connections import ConnectError, connect_whatsapp
+from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
 from inbox.tasks.broker import broker
 

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from inbox.appkeys import SETTINGS
 from inbox.models import Invite, LoginAttempt, RefreshToken, User, Workspace
-from inbox.services import throttle
+from inbox.services.sessions import throttle
 from tests.factories import make_user, make_workspace
 from tests.web.api.conftest import Member
 

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from inbox.appkeys import BUS, SETTINGS
 from inbox.bus import Subscription
 from inbox.models import Message, OAuthState, PlatformAccount, User
-from inbox.services.crypto import TokenCipher
+from inbox.services.accounts.crypto import TokenCipher
 from tests.factories import make_account, make_conversation, make_message
 from tests.fakes.graph import FakeGraph
 from tests.fakes.meta_login import MetaLogin

@@ -1,0 +1,1 @@
+"""Platform accounts from Slack: connecting and `/inbox status`."""

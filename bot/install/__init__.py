@@ -1,0 +1,1 @@
+"""Slack installs: OAuth, the installation store, which team serves which workspace."""

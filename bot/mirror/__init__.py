@@ -1,0 +1,1 @@
+"""The Slack mirror: conversations into threads, in order, once; sweeps and leases."""

@@ -1,0 +1,30 @@
+"""Query pieces the Slack mirror shares."""
+
+from __future__ import annotations
+
+from tortoise.expressions import F, Q
+
+from bot.thread.blocks import STATUS_MARKS
+
+
+def differ(wanted: str, shown: str) -> Q:
+    """Rows where two nullable columns differ (NULL vs a value counts; SQL `<>` alone misses it)."""
+    return (
+        Q(**{f"{wanted}__isnull": False, f"{shown}__isnull": True})
+        | Q(**{f"{wanted}__isnull": True, f"{shown}__isnull": False})
+        | ~Q(**{wanted: F(shown)})
+    )
+
+
+def shown_differs() -> Q:
+    """Messages whose delivery mark, reaction or deletion the thread does not show yet."""
+    marked = list(STATUS_MARKS)
+    status = Q(is_incoming=False) & (
+        Q(slack_status__isnull=True, status__in=marked)
+        | Q(slack_status__isnull=False, slack_status__in=marked) & ~Q(slack_status=F("status"))
+    )
+    reaction = differ("reaction", "slack_reaction")
+    deleted = Q(is_deleted=True, slack_ts__isnull=False) & (
+        Q(slack_status__isnull=True) | ~Q(slack_status="deleted")
+    )
+    return status | reaction | deleted

@@ -1,0 +1,1 @@
+"""Slack → customer: thread replies, agent reactions, shared files, the Retry button."""

@@ -1,0 +1,128 @@
+"""Files shared in a thread, handed to Meta as signed, expiring PUBLIC_URL links.
+
+Meta fetches a reply's attachment from a public URL. Slack files are private, so a reply's
+file goes out as `{PUBLIC_URL}/slack/files/<signed token>`: when fetched, cahts looks the file
+up (files.info) and streams it from Slack with the bot token. Nothing is stored; any server
+can answer; the link names one file and expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.install.workspaces import target_for
+from bot.slack.client import slack_client
+from bot.slack.signed import sign, verify
+from inbox.httpjson import error_response
+from inbox.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LINK_LIFETIME = timedelta(days=8)  # outlives the 7-day HUMAN_AGENT window, for retries
+_AUDIENCE = "cahts:slack-file"
+_PURPOSE = b"cahts slack file links"
+_TIMEOUT = aiohttp.ClientTimeout(total=300, sock_connect=10)
+
+
+def file_link(
+    settings: Settings,
+    file_id: str,
+    now: datetime | None = None,
+    workspace_id: uuid.UUID | None = None,
+) -> str:
+    """The public, expiring URL of one Slack file (of the workspace whose bot may read it)."""
+    claims: dict[str, str] = {"f": file_id}
+    if workspace_id is not None:
+        claims["w"] = str(workspace_id)
+    token = sign(
+        settings,
+        _PURPOSE,
+        _AUDIENCE,
+        claims,
+        now=now or datetime.now(UTC),
+        lifetime=LINK_LIFETIME,
+    )
+    return f"{settings.public_url}/slack/files/{token}"
+
+
+def read_link(settings: Settings, token: str) -> tuple[str, uuid.UUID | None] | None:
+    """The file id a link names and its workspace, or None when forged, altered or expired."""
+    claims = verify(settings, _PURPOSE, _AUDIENCE, token)
+    file_id = claims.get("f") if claims else None
+    if claims is None or not isinstance(file_id, str) or not file_id:
+        return None
+    try:
+        workspace = uuid.UUID(str(claims["w"])) if "w" in claims else None
+    except ValueError:
+        return None
+    return file_id, workspace
+
+
+def token_may_go_to(url: str, settings: Settings) -> bool:
+    """Only Slack (or the configured SLACK_API_URL host) ever sees the bot token."""
+    host = (urlsplit(url).hostname or "").lower()
+    api_host = (urlsplit(settings.slack_api_url).hostname or "").lower()
+    return host == "slack.com" or host.endswith(".slack.com") or (bool(host) and host == api_host)
+
+
+async def serve_file(
+    request: web.Request, settings: Settings, client: AsyncWebClient
+) -> web.StreamResponse:
+    """Stream the Slack file a valid link names, with the bot token of its workspace."""
+    named = read_link(settings, request.match_info["token"])
+    if named is None:
+        return error_response(404, "not_found", "this file link is unknown or has expired")
+    file_id, workspace_id = named
+    if workspace_id is not None:
+        target = await target_for(settings, workspace_id)
+        if target is None:
+            return error_response(404, "not_found", "that workspace's Slack is not installed")
+        client = slack_client(settings, target.token)
+    try:
+        info = (await client.files_info(file=file_id)).get("file") or {}
+    except SlackApiError as exc:
+        log.info("files.info %s: %s", file_id, exc.response.get("error"))
+        return error_response(404, "not_found", "the file is no longer in Slack")
+    except (TimeoutError, aiohttp.ClientError, SlackClientError) as exc:
+        log.warning("files.info %s: no answer (%s)", file_id, exc)
+        return error_response(502, "upstream", "Slack did not answer; try again")
+    url = info.get("url_private_download") or info.get("url_private")
+    if not isinstance(url, str) or not token_may_go_to(url, settings):
+        return error_response(404, "not_found", "the file has no download link")
+    try:
+        return await _stream(request, url, client.token or "", info)
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        log.warning("download of %s failed: %s", file_id, exc)
+        return error_response(502, "upstream", "Slack did not answer; try again")
+
+
+async def _stream(
+    request: web.Request, url: str, token: str, info: dict[str, object]
+) -> web.StreamResponse:
+    async with (
+        aiohttp.ClientSession(timeout=_TIMEOUT) as http,
+        http.get(url, headers={"Authorization": f"Bearer {token}"}) as upstream,
+    ):
+        if upstream.status != 200:
+            return error_response(502, "upstream", f"Slack answered HTTP {upstream.status}")
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": str(info.get("mimetype") or upstream.content_type),
+                "Cache-Control": "private, max-age=300",
+            }
+        )
+        if upstream.content_length is not None:
+            response.content_length = upstream.content_length
+        await response.prepare(request)
+        async for chunk in upstream.content.iter_chunked(64 * 1024):
+            await response.write(chunk)
+        await response.write_eof()
+        return response

@@ -1,0 +1,1 @@
+"""Reports in Slack: `/inbox stats`, the daily digest and their worker tasks."""

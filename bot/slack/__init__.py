@@ -1,0 +1,1 @@
+"""Slack Web API plumbing: the client, its retries, error sorting, user names, signed links."""

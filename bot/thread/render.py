@@ -1,0 +1,153 @@
+"""How a stored message reads in its Slack thread: pure functions, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.thread.text import escape, snippet
+from inbox.platforms.events import MessageKind
+
+PLATFORM_LABELS = {"messenger": "Messenger", "instagram": "Instagram", "whatsapp": "WhatsApp"}
+PLATFORM_ICONS = {"messenger": ":speech_balloon:", "instagram": ":camera:", "whatsapp": ":iphone:"}
+ATTACHMENT_WORDS = {
+    "image": "a photo",
+    "video": "a video",
+    "audio": "a voice message",
+    "file": "a file",
+    "document": "a document",
+    "sticker": "a sticker",
+    "template": "a template",
+    "fallback": "a link",
+    "share": "a shared post",
+    "ig_reel": "a reel",
+    "reel": "a reel",
+    "location": "a location",
+}
+USERNAME_LIMIT = 80
+
+
+def platform_label(platform: str) -> str:
+    """Messenger, Instagram, WhatsApp (or the name capitalised)."""
+    return PLATFORM_LABELS.get(platform, platform.title())
+
+
+def customer_name(name: str, platform: str, participant_id: str) -> str:
+    """The customer's name, or a stand-in when the platform gave none."""
+    return name.strip() or f"{platform_label(platform)} customer …{participant_id[-4:]}"
+
+
+def attachment_words(kind: str) -> str:
+    """An attachment type in words ("a photo")."""
+    return ATTACHMENT_WORDS.get(kind, "an attachment")
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who a post appears to come from (chat:write.customize)."""
+
+    username: str
+    icon_emoji: str
+
+    def args(self) -> dict[str, str]:
+        """chat.postMessage arguments."""
+        return {"username": self.username[:USERNAME_LIMIT], "icon_emoji": self.icon_emoji}
+
+
+@dataclass(frozen=True, slots=True)
+class Copied:
+    """What became of one attachment on its way to Slack."""
+
+    kind: str
+    uploaded: bool
+    problem: str | None = None
+    caption: str | None = None
+    link: str | None = None
+
+
+@dataclass(slots=True)
+class MessageView:
+    """The facts render needs about one message (built from the rows by the mirror)."""
+
+    platform: str
+    customer: str
+    account_name: str
+    is_incoming: bool
+    kind: str
+    content: str
+    source: str
+    agent: str | None = None
+    is_deleted: bool = False
+    reply_to_text: str | None = None
+    copied: list[Copied] = field(default_factory=list)
+
+
+def author(view: MessageView) -> Author:
+    """Customer posts under the customer's name; ours under the agent or the account."""
+    icon = PLATFORM_ICONS.get(view.platform, ":speech_balloon:")
+    if view.is_incoming:
+        return Author(view.customer, icon)
+    if view.source in ("webhook", "sync"):
+        return Author(f"{view.account_name} (from the {platform_label(view.platform)} app)", icon)
+    return Author(f"{view.agent or view.account_name} (via cahts)", ":incoming_envelope:")
+
+
+def unsent_text(customer: str) -> str:
+    """What a message the customer unsent becomes."""
+    return f"_{escape(customer)} unsent this message._"
+
+
+def _attachment_lines(view: MessageView) -> list[str]:
+    lines: list[str] = []
+    for item in view.copied:
+        words = attachment_words(item.kind)
+        if item.caption:
+            lines.append(escape(item.caption))
+        if item.problem:
+            lines.append(f"_sent {words} (not copied to Slack: {escape(item.problem)})_")
+        elif item.link and not item.uploaded:
+            lines.append(f"_sent {words}:_ {escape(item.link)}")
+        else:
+            lines.append(f"_sent {words}_")
+    return lines
+
+
+def message_text(view: MessageView) -> str:
+    """The mrkdwn text of a message post; the customer's words are escaped, never formatted."""
+    if view.is_deleted:
+        return unsent_text(view.customer)
+    body = escape(view.content) if view.content else ""
+    lines: list[str] = []
+    if view.reply_to_text is not None:
+        quoted = escape(snippet(view.reply_to_text)) if view.reply_to_text else "a message"
+        lines.append(f"_↩ in reply to “{quoted}”_" if view.reply_to_text else "_↩ in reply_")
+    kind = view.kind
+    if kind == MessageKind.STORY_MENTION:
+        lines.append(f"_mentioned {escape(view.account_name)} in their story_")
+    elif kind == MessageKind.STORY_REPLY:
+        lines.append("_replied to your story_")
+    elif kind == MessageKind.POSTBACK:
+        lines.append(f"_tapped the button “{body}”_" if body else "_tapped a button_")
+        body = ""
+    elif kind == MessageKind.TEMPLATE:
+        lines.append("_sent a template message_")
+    elif kind == MessageKind.UNSUPPORTED:
+        where = platform_label(view.platform)
+        lines.append(f"_sent a message that can't be shown here; open {where} to see it_")
+    if body:
+        lines.append(body + (" _(quick reply)_" if kind == MessageKind.QUICK_REPLY else ""))
+    lines.extend(_attachment_lines(view))
+    return "\n".join(lines) or "_(empty message)_"
+
+
+def reaction_text(emoji: str | None, target_content: str) -> str:
+    """A customer's reaction (or its removal) in words."""
+    quoted = f"“{escape(snippet(target_content))}”" if target_content else "a message"
+    if emoji:
+        return f"_reacted {escape(emoji)} to {quoted}_"
+    return f"_removed their reaction from {quoted}_"
+
+
+def metadata(event_type: str, **payload: Any) -> dict[str, Any]:
+    """Slack message metadata that lets a crashed run find what it posted."""
+    return {"event_type": event_type, "event_payload": payload}

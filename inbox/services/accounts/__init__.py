@@ -1,0 +1,1 @@
+"""Platform accounts: connecting, Facebook Login, tokens at rest and their care."""

@@ -1,0 +1,1 @@
+"""Daily analytics, reports, exports and the digest's bookkeeping."""

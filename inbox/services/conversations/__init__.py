@@ -1,0 +1,1 @@
+"""Conversation state, reading and the workspace-scoped listings."""

@@ -1,0 +1,1 @@
+"""Webhook ingest: parse, store in one transaction, announce after commit."""

@@ -1,0 +1,131 @@
+"""Webhook ingest: verified bodies → one transaction (logs + messages) → events after commit."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from inbox.bus import EventBus
+from inbox.jsonbody import make_storable
+from inbox.platforms.base import get_adapter
+from inbox.platforms.events import Event
+from inbox.services.ingest.storage import IngestResult, StoreItem, apply_batch
+
+log = logging.getLogger(__name__)
+
+StoreHook = Callable[[IngestResult], Awaitable[None]]
+
+# Called after each commit with what was stored; failures are logged, never raised, since
+# the data is already durable and sweeps catch up. The composition root registers hooks.
+AFTER_STORE: list[StoreHook] = []
+
+
+class UnknownPlatformError(LookupError):
+    """No adapter exists for the platform named in the path."""
+
+
+def scrub(value: Any) -> Any:
+    """Make every string of a JSON value storable: PostgreSQL refuses NUL and lone surrogates.
+
+    A lone surrogate (an emoji cut in half by a truncation upstream) becomes U+FFFD: refusing
+    the body would only make Meta retry it until it unsubscribes the app.
+    """
+    if isinstance(value, str):
+        return make_storable(value)
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+def parse(platform: str, payload: Any) -> list[Event]:
+    """Parse a body with its platform's adapter (UnknownPlatformError, PayloadError)."""
+    adapter = get_adapter(platform)
+    if adapter is None:
+        raise UnknownPlatformError(platform)
+    return adapter.parse(payload)
+
+
+def webhook_item(platform: str, payload: Any, log_id: uuid.UUID | None = None) -> StoreItem:
+    """A verified body ready to store: scrubbed, parsed (PayloadError on a wrong shape)."""
+    payload = scrub(payload)
+    return StoreItem(
+        platform,
+        parse(platform, payload),
+        log_payload=payload,
+        log_id=log_id,
+        replay=log_id is not None,
+    )
+
+
+async def store_items(items: Sequence[StoreItem], bus: EventBus | None = None) -> None:
+    """Apply items in one transaction, then publish their events and run the hooks."""
+    async with in_transaction():
+        await apply_batch(list(items), datetime.now(UTC))
+    await announce(items, bus)
+
+
+async def announce(items: Sequence[StoreItem], bus: EventBus | None) -> None:
+    """After commit: log skips, publish domain events, run AFTER_STORE hooks."""
+    for item in items:
+        result = item.result
+        if result.skipped and item.source != "webhook":  # the webhook route logs its own
+            log.info(
+                "%s %s skipped: %s", item.source, result.log_id, "; ".join(result.skipped)[:500]
+            )
+        if bus is not None:
+            for domain_event in result.events:
+                await bus.publish(domain_event)
+        for hook in AFTER_STORE:
+            try:
+                await hook(result)
+            except Exception:
+                log.exception("after-store hook %s failed; the sweep will catch up", hook)
+
+
+async def store_events(
+    platform: str,
+    events: list[Event],
+    bus: EventBus | None = None,
+    *,
+    source: str = "webhook",
+    log_payload: Any = None,
+    log_id: uuid.UUID | None = None,
+    replay: bool = False,
+) -> IngestResult:
+    """Apply one body's (or one sync page's) normalized events; safe to repeat (dedup key)."""
+    item = StoreItem(platform, events, source, log_payload, log_id, replay)
+    await store_items([item], bus)
+    return item.result
+
+
+async def ingest(
+    platform: str, payload: Any, bus: EventBus | None = None, *, log_id: uuid.UUID | None = None
+) -> IngestResult:
+    """Store a verified body and everything it carries in one transaction, then announce it.
+
+    With `log_id`, the existing webhook_logs row is re-processed (replay) instead of a new one.
+    """
+    item = webhook_item(platform, payload, log_id)
+    await store_items([item], bus)
+    return item.result
+
+
+__all__ = [
+    "AFTER_STORE",
+    "IngestResult",
+    "StoreItem",
+    "UnknownPlatformError",
+    "ingest",
+    "parse",
+    "scrub",
+    "store_events",
+    "store_items",
+    "webhook_item",
+]

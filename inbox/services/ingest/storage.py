@@ -1,0 +1,450 @@
+"""Applying normalized events for many bodies in one transaction, with multi-row statements.
+
+Messages are inserted with ON CONFLICT DO NOTHING on (account, platform message id) and
+read back to learn which were new, so retries, sync and replay never double anything.
+Conversations are created the same way, then locked (FOR UPDATE, in id order) and updated
+with one bulk statement, so concurrent writers never lose an unread count.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from inbox.bus import DomainEvent
+from inbox.models import Conversation, Message, PlatformAccount, WebhookLog
+from inbox.platforms.events import (
+    DELIVERY_RANK,
+    Attachment,
+    DeliveryStatus,
+    Echo,
+    Event,
+    Ignored,
+    InboundMessage,
+    MessageDeleted,
+    Reaction,
+    StatusUpdate,
+)
+from inbox.serialize import conversation_dict, message_dict
+from inbox.services.ingest import storage_pg
+
+# Ids longer than their columns are not ids a platform sends; such events are skipped.
+_ID_LIMITS = {
+    "message_id": 255,
+    "sender_id": 64,
+    "recipient_id": 64,
+    "customer_id": 64,
+    "account_id": 64,
+}
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What one body (or one sync page) changed."""
+
+    log_id: uuid.UUID
+    stored: int = 0
+    duplicates: int = 0
+    skipped: list[str] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
+    conversations: set[uuid.UUID] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class StoreItem:
+    """One body's events and how to log it."""
+
+    platform: str
+    events: list[Event]
+    source: str = "webhook"
+    log_payload: Any = None
+    log_id: uuid.UUID | None = None
+    replay: bool = False
+    result: IngestResult = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.result = IngestResult(log_id=self.log_id or uuid.uuid4())
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A message event on its way into the messages table."""
+
+    item: StoreItem
+    event: InboundMessage | Echo
+    account: PlatformAccount
+    row: Message | None = None
+
+
+def _oversized(event: Event) -> str | None:
+    for name, limit in _ID_LIMITS.items():
+        value = getattr(event, name, None)
+        if isinstance(value, str) and len(value) > limit:
+            return f"{type(event).__name__}.{name} longer than {limit} characters"
+    if any(len(mid) > _ID_LIMITS["message_id"] for mid in getattr(event, "message_ids", ())):
+        return f"{type(event).__name__}.message_ids longer than 255 characters"
+    return None
+
+
+def _order(event: Event) -> tuple[int, datetime]:
+    """Messages first (so statuses in the same body find them), then by event time."""
+    first = 0 if isinstance(event, InboundMessage | Echo) else 1
+    stamp = getattr(event, "timestamp", None) or datetime.min.replace(tzinfo=UTC)
+    return first, stamp
+
+
+def _attachments(items: tuple[Attachment, ...]) -> list[dict[str, Any]]:
+    return [{s: getattr(a, s) for s in a.__slots__ if getattr(a, s) is not None} for a in items]
+
+
+def _participant(event: InboundMessage | Echo) -> tuple[str, str | None]:
+    if isinstance(event, InboundMessage):
+        return event.sender_id, event.sender_name
+    return event.recipient_id, None
+
+
+async def _accounts(items: list[StoreItem]) -> dict[tuple[str, str], PlatformAccount]:
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        for event in item.events:
+            if event.account_id and not isinstance(event, Ignored) and not _oversized(event):
+                wanted[item.platform].add(event.account_id)
+    found: dict[tuple[str, str], PlatformAccount] = {}
+    for platform, ids in wanted.items():
+        rows = await PlatformAccount.filter(
+            platform=platform, external_id__in=sorted(ids), is_active=True
+        )
+        found.update({(platform, a.external_id): a for a in rows})
+    return found
+
+
+def _sort_events(
+    items: list[StoreItem], accounts: dict[tuple[str, str], PlatformAccount]
+) -> tuple[list[_Pending], list[tuple[StoreItem, Event, PlatformAccount]]]:
+    """Split events into messages and the rest, skipping what cannot be routed."""
+    messages: list[_Pending] = []
+    others: list[tuple[StoreItem, Event, PlatformAccount]] = []
+    for item in items:
+        missing: set[str] = set()
+        for event in sorted(item.events, key=_order):
+            if isinstance(event, Ignored):
+                item.result.skipped.append(event.reason)
+                continue
+            problem = _oversized(event)
+            if problem is not None:
+                item.result.skipped.append(problem)
+                continue
+            account = accounts.get((item.platform, event.account_id))
+            if account is None:
+                if event.account_id not in missing:
+                    missing.add(event.account_id)
+                    item.result.skipped.append(f"account {event.account_id} is not connected")
+                continue
+            if isinstance(event, InboundMessage | Echo):
+                messages.append(_Pending(item, event, account))
+            else:
+                others.append((item, event, account))
+    return messages, others
+
+
+def _connection() -> BaseDBAsyncClient | None:
+    """The current (transaction) connection when it is PostgreSQL, for the set-based path."""
+    conn = connections.get("default")
+    return conn if conn.capabilities.dialect == "postgres" else None
+
+
+async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conversation]:
+    """Create missing conversations, then lock every one this batch touches."""
+    keys: dict[tuple[Any, str], _Pending] = {}
+    for p in pending:
+        keys.setdefault((p.account.id, _participant(p.event)[0]), p)
+    if not keys:
+        return {}
+    pg = _connection()
+    if pg is not None:
+        rows = [
+            (
+                p.account.workspace_id,  # type: ignore[attr-defined]
+                account_id,
+                participant,
+                (_participant(p.event)[1] or "")[:200],
+            )
+            for (account_id, participant), p in keys.items()
+        ]
+        locked = await storage_pg.upsert_conversations(pg, rows, datetime.now(UTC))
+        return {
+            (c.platform_account_id, c.participant_id): c  # type: ignore[attr-defined]
+            for c in locked
+        }
+    await Conversation.bulk_create(
+        [
+            Conversation(
+                id=uuid.uuid4(),
+                workspace_id=p.account.workspace_id,  # type: ignore[attr-defined]
+                platform_account_id=p.account.id,
+                participant_id=participant,
+                participant_name=(_participant(p.event)[1] or "")[:200],
+            )
+            for (_, participant), p in sorted(
+                keys.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    rows = await (
+        Conversation.filter(
+            platform_account_id__in=list({k[0] for k in keys}),
+            participant_id__in=list({k[1] for k in keys}),
+        )
+        .order_by("id")
+        .select_for_update()
+    )
+    return {
+        (row.platform_account_id, row.participant_id): row  # type: ignore[attr-defined]
+        for row in rows
+        if (row.platform_account_id, row.participant_id) in keys  # type: ignore[attr-defined]
+    }
+
+
+def _message_fields(p: _Pending, conversation: Conversation) -> dict[str, Any]:
+    event = p.event
+    incoming = isinstance(event, InboundMessage)
+    participant, name = _participant(event)
+    return {
+        "workspace_id": p.account.workspace_id,  # type: ignore[attr-defined]
+        "platform_account_id": p.account.id,
+        "conversation_id": conversation.id,
+        "platform_message_id": event.message_id,
+        "sender_id": participant if incoming else p.account.external_id,
+        "sender_name": ((name or "") if incoming else p.account.name)[:200],
+        "content": event.text or "",
+        "kind": str(event.kind),
+        "attachments": _attachments(event.attachments),
+        "is_incoming": incoming,
+        "is_read": not incoming,
+        "status": "received" if incoming else str(DeliveryStatus.SENT),
+        "reply_to": (getattr(event, "reply_to", None) or "")[:255] or None,
+        "payload": getattr(event, "payload", None),
+        "source": p.item.source,
+        "received_at": event.timestamp,
+    }
+
+
+async def _insert_messages(
+    pending: list[_Pending], conversations: dict[tuple[Any, str], Conversation]
+) -> list[_Pending]:
+    """Insert every message once; returns those that were new (with their stored rows)."""
+    if not pending:
+        return []
+    fields = [
+        _message_fields(p, conversations[(p.account.id, _participant(p.event)[0])]) for p in pending
+    ]
+    inserted = await _insert_rows(fields)
+    fresh: list[_Pending] = []
+    for p, row in zip(pending, fields, strict=True):
+        stored = inserted.pop((row["platform_account_id"], row["platform_message_id"]), None)
+        if stored is not None:  # the same mid twice in a batch counts once
+            p.row = stored
+            p.item.result.stored += 1
+            fresh.append(p)
+        else:
+            p.item.result.duplicates += 1
+    return fresh
+
+
+async def _insert_rows(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], Message]:
+    """Insert with ON CONFLICT DO NOTHING; the rows that went in, by (account, platform id)."""
+    pg = _connection()
+    if pg is not None:
+        stored = await storage_pg.insert_messages(pg, rows, datetime.now(UTC))
+        made = [Message._init_from_db(**row) for row in stored]
+    else:
+        objs = sorted(
+            (Message(id=uuid.uuid4(), **row) for row in rows),
+            key=lambda m: (str(m.platform_account_id), m.platform_message_id),  # type: ignore[attr-defined]
+        )
+        await Message.bulk_create(objs, ignore_conflicts=True)
+        ids = await Message.filter(id__in=[m.id for m in objs]).values_list("id", flat=True)
+        kept = {uuid.UUID(str(i)) for i in ids}
+        made = [m for m in objs if m.id in kept]
+    return {(m.platform_account_id, m.platform_message_id): m for m in made}  # type: ignore[attr-defined]
+
+
+async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Conversation]) -> None:
+    """Move last_message_at / last_incoming_at forward, count unread, learn names."""
+    changed: dict[uuid.UUID, Conversation] = {}
+    for p in fresh:
+        participant, name = _participant(p.event)
+        c = conversations[(p.account.id, participant)]
+        at = p.event.timestamp
+        if c.last_message_at is None or c.last_message_at < at:
+            c.last_message_at = at
+        if isinstance(p.event, InboundMessage):
+            if c.last_incoming_at is None or c.last_incoming_at < at:
+                c.last_incoming_at = at
+            c.unread_count += 1
+            c.status = "open"  # a resolved conversation reopens when the customer writes again
+        if name and c.participant_name != name[:200]:
+            c.participant_name = name[:200]
+        changed[c.id] = c
+        p.item.result.conversations.add(c.id)
+    if not changed:
+        return
+    pg = _connection()
+    if pg is not None:
+        await storage_pg.update_conversations(pg, list(changed.values()))
+    else:
+        await Conversation.bulk_update(
+            list(changed.values()),
+            fields=[
+                "last_message_at",
+                "last_incoming_at",
+                "unread_count",
+                "participant_name",
+                "status",
+            ],
+        )
+
+
+async def _status(item: StoreItem, account: PlatformAccount, event: StatusUpdate) -> None:
+    rank = DELIVERY_RANK[event.status]
+    lower = [str(s) for s, r in DELIVERY_RANK.items() if r < rank]
+    query = Message.filter(platform_account_id=account.id, is_incoming=False, status__in=lower)
+    if event.message_ids:
+        query = query.filter(platform_message_id__in=list(event.message_ids))
+    elif event.watermark is not None:
+        query = query.filter(
+            conversation__participant_id=event.customer_id, received_at__lte=event.watermark
+        )
+    else:
+        return
+    rows = await query.values("id", "platform_message_id", "conversation_id")
+    if not rows:
+        return
+    changes: dict[str, Any] = {"status": str(event.status)}
+    if event.status is DeliveryStatus.FAILED:
+        code = event.error_code
+        changes.update(
+            error_code=code if code is not None and abs(code) < 2**31 else None,
+            error_message=event.error_message,
+        )
+    # Re-check the rank in the UPDATE itself so a concurrent newer status is never undone.
+    await Message.filter(id__in=[r["id"] for r in rows], status__in=lower).update(**changes)
+    item.result.events.append(
+        {
+            "type": "message_status",
+            "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
+            "status": str(event.status),
+            "error_code": event.error_code,
+            "error_message": event.error_message,
+            "message_ids": [str(r["id"]) for r in rows],
+            "platform_message_ids": [r["platform_message_id"] for r in rows],
+        }
+    )
+
+
+async def _target(item: StoreItem, account: PlatformAccount, mid: str, what: str) -> Message | None:
+    target = await Message.get_or_none(platform_account_id=account.id, platform_message_id=mid)
+    if target is None:
+        item.result.skipped.append(f"{what} of unknown message {mid}")
+    return target
+
+
+async def _reaction(item: StoreItem, account: PlatformAccount, event: Reaction) -> None:
+    target = await _target(item, account, event.message_id, "reaction")
+    if target is None:
+        return
+    await Message.filter(id=target.id).update(reaction=(event.emoji or "")[:64] or None)
+    item.result.events.append(
+        {
+            "type": "message_reaction",
+            "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
+            "message_id": str(target.id),
+            "conversation_id": str(target.conversation_id),  # type: ignore[attr-defined]
+            "emoji": event.emoji,
+        }
+    )
+
+
+async def _deleted(item: StoreItem, account: PlatformAccount, event: MessageDeleted) -> None:
+    target = await _target(item, account, event.message_id, "deletion")
+    if target is None or not target.is_incoming:
+        return
+    # The customer unsent it: keep the row (ids, thread mapping) but not what it said.
+    await Message.filter(id=target.id).update(is_deleted=True, content="", attachments=[])
+    item.result.events.append(
+        {
+            "type": "message_deleted",
+            "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
+            "message_id": str(target.id),
+            "conversation_id": str(target.conversation_id),  # type: ignore[attr-defined]
+        }
+    )
+
+
+async def apply_batch(items: list[StoreItem], now: datetime) -> None:
+    """Apply every item's events and write their log rows; call inside a transaction."""
+    accounts = await _accounts(items)
+    messages, others = _sort_events(items, accounts)
+    conversations = await _conversations(messages)
+    fresh = await _insert_messages(messages, conversations)
+    await _touch(fresh, conversations)
+    for p in fresh:
+        assert p.row is not None
+        conversation = conversations[(p.account.id, _participant(p.event)[0])]
+        p.item.result.events.append(
+            {
+                "type": "new_message",
+                "workspace_id": str(p.account.workspace_id),  # type: ignore[attr-defined]
+                "conversation_id": str(conversation.id),
+                "message": message_dict(p.row, p.item.platform),
+                "conversation": conversation_dict(conversation, p.item.platform),
+            }
+        )
+    for item, event, account in others:
+        if isinstance(event, StatusUpdate):
+            await _status(item, account, event)
+        elif isinstance(event, Reaction):
+            await _reaction(item, account, event)
+        elif isinstance(event, MessageDeleted):
+            await _deleted(item, account, event)
+    if accounts:
+        await PlatformAccount.filter(id__in=[a.id for a in accounts.values()]).update(
+            last_webhook_at=now
+        )
+    await _write_logs(items)
+
+
+async def _write_logs(items: list[StoreItem]) -> None:
+    logs = []
+    for item in items:
+        error = "; ".join(item.result.skipped)[:4000] or None
+        if item.replay:
+            await WebhookLog.filter(id=item.result.log_id).update(processed=True, error=error)
+        elif item.log_payload is not None:
+            logs.append(
+                WebhookLog(
+                    id=item.result.log_id,
+                    platform=item.platform,
+                    payload=item.log_payload,
+                    processed=True,
+                    error=error,
+                )
+            )
+    if not logs:
+        return
+    pg = _connection()
+    if pg is not None:
+        rows = [(w.id, w.platform, w.payload, w.error) for w in logs]
+        await storage_pg.insert_logs(pg, rows, datetime.now(UTC))
+    else:
+        await WebhookLog.bulk_create(logs)
+
+
+__all__ = ["IngestResult", "StoreItem", "apply_batch"]

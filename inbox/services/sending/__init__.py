@@ -1,0 +1,1 @@
+"""Outbound messages: the durable outbox and the platform send."""

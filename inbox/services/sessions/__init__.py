@@ -1,0 +1,1 @@
+"""Dashboard and API users: registration, login, passwords, API tokens, throttling."""

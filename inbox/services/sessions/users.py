@@ -1,0 +1,124 @@
+"""Dashboard/API users: registration (new workspace or invite), login, invites."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from inbox.models import Invite, User, Workspace
+from inbox.services.sessions import throttle
+from inbox.services.sessions.api_tokens import TokenPair, start_session
+from inbox.services.sessions.passwords import hash_password, verify_password
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+INVITE_TTL = timedelta(days=7)
+
+
+class AuthError(Exception):
+    """A refused auth request: HTTP-ish status, a stable code, words, and the field at fault."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+async def register(
+    email: str,
+    password: str,
+    *,
+    name: str = "",
+    invite_code: str | None = None,
+    workspace_name: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Create a user: owner of a new workspace, or a member of the invite's workspace."""
+    now = now or datetime.now(UTC)
+    email = normalize_email(email)
+    if not EMAIL.match(email):
+        raise AuthError(422, "invalid", "email: not an email address", "email")
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(422, "invalid", f"password: at least {MIN_PASSWORD} characters", "password")
+    if await User.exists(email=email):
+        raise AuthError(409, "email_taken", "email: a user with this email already exists", "email")
+    password_hash = await asyncio.to_thread(hash_password, password)
+    try:
+        async with in_transaction():
+            if invite_code:
+                workspace, role = await _redeem(invite_code, now), "member"
+            else:
+                label = workspace_name or f"{name or email.split('@')[0]}'s workspace"
+                workspace, role = await Workspace.create(name=label[:200]), "owner"
+            return await User.create(
+                workspace=workspace,
+                email=email,
+                password_hash=password_hash,
+                name=name[:200],
+                role=role,
+            )
+    except IntegrityError as exc:
+        raise AuthError(
+            409, "email_taken", "email: a user with this email already exists", "email"
+        ) from exc
+
+
+async def _redeem(code: str, now: datetime) -> Workspace:
+    """Use one seat of an invite (atomically); AuthError when it is unknown, used up or expired."""
+    taken = await Invite.filter(code=code, expires_at__gt=now, uses__lt=F("max_uses")).update(
+        uses=F("uses") + 1
+    )
+    if taken != 1:
+        raise AuthError(
+            422, "invalid_invite", "invite_code: unknown, expired or used up", "invite_code"
+        )
+    invite = await Invite.get(code=code).prefetch_related("workspace")
+    return invite.workspace
+
+
+async def login(email: str, password: str, address: str, secret: str) -> TokenPair:
+    """Check the password (throttled per email and address) and open a session."""
+    email = normalize_email(email)
+    attempt = await throttle.begin(email, address)
+    user = await User.get_or_none(email=email)
+    stored = user.password_hash if user is not None else _dummy_hash()
+    matches = await asyncio.to_thread(verify_password, password, stored)
+    if user is None or not matches or not user.is_active:
+        raise AuthError(401, "invalid_credentials", "wrong email or password")
+    await throttle.succeeded(attempt)
+    return await start_session(user, secret)
+
+
+async def create_invite(
+    owner: User, *, max_uses: int = 1, ttl: timedelta = INVITE_TTL, now: datetime | None = None
+) -> Invite:
+    """A new invite code into the owner's workspace."""
+    if owner.role != "owner":
+        raise AuthError(403, "forbidden", "only the workspace owner can create invites")
+    now = now or datetime.now(UTC)
+    return await Invite.create(
+        workspace_id=owner.workspace_id,  # type: ignore[attr-defined]
+        created_by=owner,
+        code=secrets.token_urlsafe(18),
+        max_uses=max_uses,
+        expires_at=now + ttl,
+    )

@@ -1,0 +1,1 @@
+"""Sync and backfill from the platforms' history APIs."""

@@ -1,0 +1,219 @@
+"""Sync and backfill: fetch conversation history from the Graph API and store what is missing.
+
+Everything goes through `store_events`, the webhooks' own dedup path, so a message already
+stored (by a webhook, an earlier sync or a backfill) is never stored, announced or mirrored
+to Slack twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from inbox.bus import EventBus
+from inbox.graph import GraphClient, GraphError, SendErrorKind
+from inbox.models import PlatformAccount
+from inbox.platforms.history import (
+    CONVERSATION_FIELDS,
+    ConversationsPage,
+    history_platform,
+    parse_conversations_page,
+)
+from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
+from inbox.services.ingest.pipeline import store_events
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+OVERLAP = timedelta(minutes=10)
+FIRST_SYNC_LOOKBACK = timedelta(days=1)
+INSTAGRAM_GRAPH_HOST = "graph.instagram.com"
+FACEBOOK_GRAPH_HOST = "graph.facebook.com"
+
+Progress = Callable[["SyncResult", ConversationsPage], Awaitable[None] | None]
+
+
+def max_pages() -> int:
+    """Pages of conversations one sync reads at most (SYNC_MAX_PAGES, default 20)."""
+    return max(int(os.environ.get("SYNC_MAX_PAGES", "20")), 1)
+
+
+def is_instagram_login_token(token: str) -> bool:
+    """Instagram-Login user tokens (IGAA…, IGQV…) are served by graph.instagram.com."""
+    return token.startswith("IG")
+
+
+def instagram_graph_url(graph_url: str) -> str:
+    """graph.instagram.com with META_GRAPH_URL's version; any other host (a fake) is kept."""
+    override = (os.environ.get("META_INSTAGRAM_GRAPH_URL") or "").strip().rstrip("/")
+    if override:
+        return override
+    parts = urlsplit(graph_url)
+    if parts.hostname != FACEBOOK_GRAPH_HOST:
+        return graph_url.rstrip("/")
+    return urlunsplit(parts._replace(netloc=INSTAGRAM_GRAPH_HOST)).rstrip("/")
+
+
+def graph_base(graph: GraphClient, token: str) -> str:
+    """The Graph host that serves this token."""
+    if is_instagram_login_token(token):
+        return instagram_graph_url(graph.base_url)
+    return graph.base_url
+
+
+def conversations_node(account: PlatformAccount, token: str) -> str:
+    """Whose conversations to list: the Page (Messenger; Instagram via its Page), else `me`.
+
+    `me` is the token's owner: the Instagram account itself for an Instagram-Login token.
+    """
+    if account.platform == "messenger":
+        return account.external_id
+    parent = getattr(account, "parent_external_id", None)
+    if parent and not is_instagram_login_token(token):
+        return str(parent)
+    return "me"
+
+
+@dataclass(slots=True)
+class SyncResult:
+    """What one sync or backfill of one account did."""
+
+    account_id: uuid.UUID
+    workspace_id: uuid.UUID
+    platform: str
+    kind: str = "sync"
+    status: str = "ok"  # ok | not_supported | failed
+    conversations: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    pages: int = 0
+    since: datetime | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (task results, CLI, REST)."""
+        data = asdict(self)
+        data.update(
+            account_id=str(self.account_id),
+            workspace_id=str(self.workspace_id),
+            since=self.since.isoformat() if self.since else None,
+        )
+        return data
+
+    def event(self, event_type: str) -> dict[str, Any]:
+        """A `sync_started` / `sync_completed` bus event."""
+        return {"type": event_type, **self.as_dict()}
+
+
+def _since(account: PlatformAccount, days: float | None, now: datetime) -> datetime:
+    if days is not None:
+        return now - timedelta(days=days)
+    last = account.last_synced_at
+    return (last if last is not None else now - FIRST_SYNC_LOOKBACK) - OVERLAP
+
+
+async def _publish(bus: EventBus | None, event: dict[str, Any]) -> None:
+    if bus is not None:
+        await bus.publish(event)
+
+
+async def sync_account(
+    account: PlatformAccount,
+    *,
+    graph: GraphClient,
+    cipher: TokenCipher,
+    bus: EventBus | None = None,
+    days: float | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> SyncResult:
+    """Fetch the account's recent conversations and store the messages not stored yet.
+
+    A sync covers the time since the last successful one (with a 10-minute overlap); a
+    backfill (`days`) covers that many days. WhatsApp keeps no history: the result says
+    `not_supported`. A refused token flags the account; the result says `failed`.
+    """
+    now = now or datetime.now(UTC)
+    kind = "backfill" if days is not None else "sync"
+    result = SyncResult(
+        account.id,
+        account.workspace_id,  # type: ignore[attr-defined]
+        account.platform,
+        kind=kind,
+        since=_since(account, days, now),
+    )
+    await _publish(bus, result.event("sync_started"))
+    meta_platform = history_platform(account.platform)
+    if meta_platform is None:
+        result.status = "not_supported"
+        result.error = f"{account.platform} has no history API; only webhooks bring its messages"
+        log.info("%s account %s: %s", account.platform, account.external_id, result.error)
+    else:
+        try:
+            await _pages(account, meta_platform, result, graph, cipher, bus, progress)
+        except TokenDecryptError as exc:
+            result.status, result.error = "failed", str(exc)
+        except GraphError as exc:
+            result.status, result.error = "failed", exc.explain()
+            if exc.kind is SendErrorKind.TOKEN_INVALID:
+                await PlatformAccount.filter(id=account.id).update(
+                    needs_attention=True, attention_reason=exc.explain()
+                )
+    if result.status != "failed":
+        await PlatformAccount.filter(id=account.id).update(last_synced_at=now)
+    else:
+        log.warning(
+            "%s of %s account %s failed: %s", kind, account.platform, account.id, result.error
+        )
+    await _publish(bus, result.event("sync_completed"))
+    return result
+
+
+async def _pages(
+    account: PlatformAccount,
+    meta_platform: str,
+    result: SyncResult,
+    graph: GraphClient,
+    cipher: TokenCipher,
+    bus: EventBus | None,
+    progress: Progress | None,
+) -> None:
+    token = cipher.decrypt(account.access_token)
+    node = conversations_node(account, token)
+    url = f"{graph_base(graph, token)}/{node}/conversations"
+    params = {"platform": meta_platform, "fields": CONVERSATION_FIELDS, "limit": str(PAGE_SIZE)}
+    seen_cursors: set[str] = set()
+    limit = max_pages() if result.kind == "sync" else 10 * max_pages()
+    while True:
+        body = await graph.get(url, token=token, params=params)
+        page = parse_conversations_page(account.platform, account.external_id, body, result.since)
+        result.pages += 1
+        result.conversations += page.conversations
+        if page.events:
+            stored = await store_events(account.platform, page.events, bus, source=result.kind)
+            result.stored += stored.stored
+            result.duplicates += stored.duplicates
+        if progress is not None:
+            pending = progress(result, page)
+            if pending is not None:
+                await pending
+        if page.reached_cutoff or page.after is None or page.after in seen_cursors:
+            return
+        if result.pages >= limit:
+            log.info("%s of account %s stopped after %d pages", result.kind, account.id, limit)
+            return
+        seen_cursors.add(page.after)
+        params = {**params, "after": page.after}
+
+
+async def request_sync(account_id: uuid.UUID) -> None:
+    """Queue a sync of one account now (what `POST /api/platforms/{id}/sync` calls)."""
+    from inbox.tasks.sync import sync_account_task
+
+    await sync_account_task.kiq(str(account_id))
