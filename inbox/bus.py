@@ -9,6 +9,8 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from inbox.hooks import Hooks
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "cahts:events"
@@ -20,7 +22,13 @@ DomainEvent = dict[str, Any]
 
 
 class EventBus(Protocol):
-    """Publishes domain events and hands them to every local subscriber."""
+    """Publishes domain events and hands them to every local subscriber.
+
+    `hooks` are this process's own listeners, run after commit beside the publish; the
+    composition root chooses them.
+    """
+
+    hooks: Hooks
 
     async def start(self) -> None:
         """Begin delivering events."""
@@ -99,7 +107,8 @@ class _LocalFanout:
 class InProcessBus:
     """The embedded default: events stay inside this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, hooks: Hooks | None = None) -> None:
+        self.hooks = hooks if hooks is not None else Hooks()
         self._fanout = _LocalFanout()
 
     async def start(self) -> None:
@@ -120,9 +129,10 @@ class InProcessBus:
 class RedisBus:
     """Events cross processes over Redis pub/sub; each process fans out locally."""
 
-    def __init__(self, url: str, channel: str = CHANNEL) -> None:
+    def __init__(self, url: str, channel: str = CHANNEL, hooks: Hooks | None = None) -> None:
         import redis.asyncio as aioredis
 
+        self.hooks = hooks if hooks is not None else Hooks()
         self._redis = aioredis.from_url(url, retry=redis_retry())
         self._channel = channel
         self._fanout = _LocalFanout()
@@ -206,6 +216,8 @@ def channel_for(redis_url: str) -> str:
     return f"{CHANNEL}:{db}"
 
 
-def create_bus(redis_url: str | None) -> EventBus:
-    """Redis pub/sub when REDIS_URL is set, otherwise in-process."""
-    return RedisBus(redis_url, channel_for(redis_url)) if redis_url else InProcessBus()
+def create_bus(redis_url: str | None, hooks: Hooks | None = None) -> EventBus:
+    """Redis pub/sub when REDIS_URL is set, otherwise in-process; `hooks` run in this process."""
+    if redis_url:
+        return RedisBus(redis_url, channel_for(redis_url), hooks)
+    return InProcessBus(hooks)

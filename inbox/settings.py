@@ -169,6 +169,14 @@ def _load_or_generate_secrets(path: Path) -> dict[str, str]:
     return stored
 
 
+def redis_url_from_env() -> str | None:
+    """REDIS_URL alone (with `.env`), for the broker that tasks are declared on at import."""
+    from dotenv import load_dotenv
+
+    load_dotenv(override=False)
+    return (os.environ.get("REDIS_URL") or "").strip() or None
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, *, read_dotenv: bool = True
 ) -> Settings:

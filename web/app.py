@@ -1,4 +1,8 @@
-"""The composition root: one aiohttp application with bridge, bot and web mounted."""
+"""The server's composition root: one aiohttp application with bridge, bot and web mounted.
+
+It alone decides what the server runs: the bus with the bot's hooks, the ingest writer, the
+task broker as a client (and, embedded, its tasks and schedule), and every route.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,19 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot import mount as slack
-from bot.slack.client import close_client
 from bridge import webhooks
 from inbox import db, schema
 from inbox.appkeys import BUS, SETTINGS, WRITER
 from inbox.bus import create_bus
 from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
+from inbox.tasks.broker import broker
+from inbox.tasks.scheduler import LeaderScheduler
 from web import api, dashboard, health, metrics
 from web import ws as websockets
 from web.errors import error_middleware
 from web.middleware import request_id_middleware
+from web.wiring import attach_state, build_scheduler, hooks_for, release_state, wire_broker
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +49,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _bus(app: web.Application) -> AsyncIterator[None]:
     """Start the event bus."""
-    bus = create_bus(app[SETTINGS].redis_url)
+    bus = create_bus(app[SETTINGS].redis_url, hooks_for(app[SETTINGS]))
     app[BUS] = bus
     await bus.start()
     writer = IngestWriter(bus)
@@ -56,36 +62,31 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
 
 async def _tasks(app: web.Application) -> AsyncIterator[None]:
     """Start the taskiq broker as a client; embedded mode also runs tasks and schedules here."""
-    from inbox.tasks import TASK_MODULES
-    from inbox.tasks.broker import attach_state, broker
-    from inbox.tasks.scheduler import scheduler
-
-    for module in TASK_MODULES:
-        __import__(module)
     settings = app[SETTINGS]
+    wire_broker(broker)
     attach_state(broker.state, settings, app[BUS])
     await broker.startup()
     loop_task: asyncio.Task[None] | None = None
     if settings.redis_url is None:
-        loop_task = asyncio.create_task(_run_schedule(scheduler), name="embedded-scheduler")
+        loop_task = asyncio.create_task(
+            _run_schedule(build_scheduler(None)), name="embedded-scheduler"
+        )
     yield
     if loop_task is not None:
         loop_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await loop_task
     await broker.shutdown()
-    await broker.state.graph.close()
-    await close_client(broker.state.slack)
-    broker.state.slack = None
+    await release_state(broker.state)
 
 
-async def _run_schedule(scheduler: object) -> None:
+async def _run_schedule(scheduler: LeaderScheduler) -> None:
     """The in-process scheduler of the embedded mode."""
     from taskiq.cli.scheduler.run import SchedulerLoop
 
-    for source in scheduler.sources:  # type: ignore[attr-defined]
+    for source in scheduler.sources:
         await source.startup()
-    await SchedulerLoop(scheduler).run(  # type: ignore[arg-type]
+    await SchedulerLoop(scheduler).run(
         update_interval=timedelta(seconds=60),
         loop_interval=timedelta(seconds=1),
         skip_first_run=True,

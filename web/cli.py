@@ -1,8 +1,9 @@
-"""The `cahts` console script: core subcommands plus `serve`."""
+"""The CLI's composition root: the `cahts` console script, its subcommands and the processes."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,10 @@ from inbox.schema import SchemaBehindError
 from inbox.settings import ConfigError, Settings, load_settings
 from web.app import create_app
 
+# The worker and scheduler roots, loaded by taskiq in the processes it starts.
+WORKER_BROKER = "web.worker:broker"
+SCHEDULER = "web.scheduler:scheduler"
+
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     host = args.host or settings.host
@@ -30,6 +35,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(f"cannot start on {host}:{port}: {exc}") from exc
 
 
+def _worker(args: argparse.Namespace, settings: Settings) -> None:
+    from taskiq.cli.worker.args import WorkerArgs
+    from taskiq.cli.worker.run import run_worker
+
+    if settings.redis_url is None:
+        raise CommandError("REDIS_URL is not set: without it `cahts serve` runs tasks itself")
+    worker_args = WorkerArgs.from_cli([WORKER_BROKER, "--workers", str(args.workers)])
+    status = run_worker(worker_args)
+    raise SystemExit(status or 0)
+
+
+def _scheduler(args: argparse.Namespace, settings: Settings) -> None:
+    from taskiq.cli.scheduler.args import SchedulerArgs
+
+    from inbox.tasks.scheduler import run_until_signalled
+
+    if settings.redis_url is None:
+        raise CommandError("REDIS_URL is not set: without it `cahts serve` schedules tasks itself")
+    scheduler_args = SchedulerArgs.from_cli([SCHEDULER, "--skip-first-run"])
+    asyncio.run(run_until_signalled(scheduler_args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -41,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="listen port (default PORT or 8000)")
     serve.set_defaults(handler=_serve)
     ops.register(commands)
+    worker = commands.add_parser("worker", help="run a taskiq worker (needs REDIS_URL)")
+    worker.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    worker.set_defaults(handler=_worker)
+    scheduler = commands.add_parser(
+        "scheduler", help="run the one taskiq scheduler (needs REDIS_URL)"
+    )
+    scheduler.set_defaults(handler=_scheduler)
     users.register(commands)
     accounts.register(commands)
     catchup.register(commands)

@@ -1,9 +1,9 @@
 """Slack work on the task queue: mirror a conversation, sweep for what was left, post notices.
 
-Listed by name in inbox.tasks.TASK_MODULES, so the server (embedded) and `cahts worker` both
-import it. Importing it also hooks ingest (AFTER_STORE), conversation changes (AFTER_CHANGE)
-and finished sends (a middleware): all only kick `slack_mirror_conversation`; the minute
-sweep catches any kick that was lost.
+The composition roots (web/server.py, web/worker.py) import it and, when Slack is on, hand
+its hooks to the bus: after ingest (`after_store`), after a conversation change
+(`after_change`) and after a send (the `SendOutcome` middleware). All only kick
+`slack_mirror_conversation`; the minute sweep catches any kick that was lost.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from bot.mirror.sweep import closing_windows, pending_conversations
 from bot.slack.client import slack_client
 from bot.slack.errors import SlackRefused, call
 from inbox.models import Conversation, Message, SlackEvent
-from inbox.services.conversations.state import AFTER_CHANGE, ConversationChange
-from inbox.services.ingest.pipeline import AFTER_STORE, IngestResult
+from inbox.services.conversations.state import ConversationChange
+from inbox.services.ingest.storage import IngestResult
 from inbox.tasks.broker import broker
 from inbox.tasks.schedules import every
 
@@ -197,10 +197,3 @@ class SendOutcome(TaskiqMiddleware):
             log.warning("could not find the conversation of send %s: %s", outbox_id, exc)
             return
         await kick(found)
-
-
-if after_store not in AFTER_STORE:
-    AFTER_STORE.append(after_store)
-if after_change not in AFTER_CHANGE:
-    AFTER_CHANGE.append(after_change)
-broker.add_middlewares(SendOutcome())

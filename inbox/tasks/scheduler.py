@@ -9,10 +9,8 @@ import signal
 from taskiq import ScheduleSource, TaskiqScheduler
 from taskiq.abc.broker import AsyncBroker
 from taskiq.cli.scheduler.args import SchedulerArgs
-from taskiq.schedule_sources import LabelScheduleSource
 from taskiq.scheduler.scheduled_task import ScheduledTask
 
-from inbox.tasks.broker import _redis_url_from_env, broker
 from inbox.tasks.leader import Leadership
 
 log = logging.getLogger(__name__)
@@ -54,9 +52,6 @@ class LeaderScheduler(TaskiqScheduler):
         if self.leadership is not None:
             await self.leadership.stop()
         await super().shutdown()
-
-
-scheduler = LeaderScheduler(broker, [LabelScheduleSource(broker)], _redis_url_from_env())
 
 
 async def run_until_signalled(args: SchedulerArgs) -> None:

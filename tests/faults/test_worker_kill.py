@@ -14,13 +14,14 @@ from inbox.models import Message, Outbox
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.services.sending.outbox import deliver, queue_reply
 from inbox.settings import Settings
-from inbox.tasks.broker import attach_state, broker
+from inbox.tasks.broker import broker
 from inbox.tasks.sending import send_message
 from tests.bot.conftest import settle
 from tests.factories import make_account, make_conversation, make_workspace
 from tests.fakes.graph import FakeGraph
 from tests.faults.services import PrivateRedis
 from tests.faults.worker_faults import worker_kill_run
+from web.wiring import attach_state
 
 
 async def test_replies_survive_a_killed_worker_with_duplicates_only_from_sends_in_flight(

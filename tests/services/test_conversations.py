@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from inbox.bus import InProcessBus, Subscription
+from inbox.hooks import Hooks
 from inbox.models import Conversation
 from inbox.services.conversations import state as conversations
 from inbox.services.conversations.state import (
-    AFTER_CHANGE,
     ChangeRefused,
     ConversationChange,
     ConversationNotFound,
@@ -48,13 +48,10 @@ async def test_resolve_writes_the_status_marks_the_card_and_announces_once(
     async def hook(change: ConversationChange) -> None:
         seen.append(change)
 
-    AFTER_CHANGE.append(hook)
-    try:
-        workspace = conversation.workspace_id  # type: ignore[attr-defined]
-        await conversations.resolve(workspace, conversation.id, actor="ana@example.com", bus=bus)
-        await conversations.resolve(workspace, conversation.id, actor="ana@example.com", bus=bus)
-    finally:
-        AFTER_CHANGE.remove(hook)
+    bus.hooks.after_change.append(hook)
+    workspace = conversation.workspace_id  # type: ignore[attr-defined]
+    await conversations.resolve(workspace, conversation.id, actor="ana@example.com", bus=bus)
+    await conversations.resolve(workspace, conversation.id, actor="ana@example.com", bus=bus)
 
     stored = await Conversation.get(id=conversation.id)
     assert (stored.status, stored.slack_card_stale) == ("resolved", True)
@@ -146,9 +143,6 @@ async def test_a_failing_hook_does_not_undo_the_change(conversation: Conversatio
     async def broken(change: ConversationChange) -> None:
         raise RuntimeError("broker down")
 
-    AFTER_CHANGE.append(broken)
-    try:
-        await conversations.resolve(conversation.workspace_id, conversation.id)  # type: ignore[attr-defined]
-    finally:
-        AFTER_CHANGE.remove(broken)
+    bus = InProcessBus(Hooks(after_change=[broken]))
+    await conversations.resolve(conversation.workspace_id, conversation.id, bus=bus)  # type: ignore[attr-defined]
     assert (await Conversation.get(id=conversation.id)).status == "resolved"

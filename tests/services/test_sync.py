@@ -9,9 +9,9 @@ import pytest
 
 from inbox.bus import InProcessBus
 from inbox.graph import GraphClient
+from inbox.hooks import Hooks
 from inbox.models import Conversation, Message, PlatformAccount
 from inbox.services.accounts.crypto import TokenCipher
-from inbox.services.ingest import pipeline as ingest_module
 from inbox.services.ingest.pipeline import IngestResult, ingest
 from inbox.services.sync.runner import sync_account
 from inbox.settings import Settings
@@ -40,18 +40,16 @@ class Mirror:
 
     def __init__(self) -> None:
         self.posted: list[str] = []
+        self.bus = InProcessBus(Hooks(after_store=[self]))
 
     async def __call__(self, result: IngestResult) -> None:
         self.posted += [e["message"]["platform_message_id"] for e in result.events]
 
 
 @pytest.fixture
-async def mirror() -> AsyncIterator[Mirror]:
-    """A recording after-store hook, removed after the test."""
-    hook = Mirror()
-    ingest_module.AFTER_STORE.append(hook)
-    yield hook
-    ingest_module.AFTER_STORE.remove(hook)
+def mirror() -> Mirror:
+    """A recording after-store hook on a bus of its own."""
+    return Mirror()
 
 
 @pytest.fixture
@@ -91,7 +89,7 @@ async def test_sync_stores_only_what_webhooks_missed(
     account = await messenger_with_webhooks(database)
     mirror.posted.clear()
     serve_two_pages(graph)
-    bus = InProcessBus()
+    bus = mirror.bus
     with bus.subscribe() as events:
         result = await sync_account(account, graph=tools[0], cipher=tools[1], bus=bus, now=NOW)
         published = [events.queue.get_nowait() for _ in range(events.queue.qsize())]
@@ -144,20 +142,24 @@ async def test_the_next_sync_and_a_backfill_store_nothing_twice(
 ) -> None:
     account = await messenger_with_webhooks(database)
     serve_two_pages(graph)
-    await sync_account(account, graph=tools[0], cipher=tools[1], now=NOW)
+    await sync_account(account, graph=tools[0], cipher=tools[1], bus=mirror.bus, now=NOW)
     await account.refresh_from_db()
     mirror.posted.clear()
 
     later = await sync_account(
-        account, graph=tools[0], cipher=tools[1], now=NOW + timedelta(minutes=5)
+        account, graph=tools[0], cipher=tools[1], bus=mirror.bus, now=NOW + timedelta(minutes=5)
     )
     # Only conversations updated since the last sync (less a 10-minute overlap) are read.
     assert (later.status, later.stored, later.pages) == ("ok", 0, 1)
 
-    backfill = await sync_account(account, graph=tools[0], cipher=tools[1], days=3, now=NOW)
+    backfill = await sync_account(
+        account, graph=tools[0], cipher=tools[1], bus=mirror.bus, days=3, now=NOW
+    )
     assert (backfill.kind, backfill.stored, backfill.duplicates) == ("backfill", 1, 7)
     assert (await Message.get(platform_message_id=OLD_MID)).source == "backfill"
-    again = await sync_account(account, graph=tools[0], cipher=tools[1], days=3, now=NOW)
+    again = await sync_account(
+        account, graph=tools[0], cipher=tools[1], bus=mirror.bus, days=3, now=NOW
+    )
     assert (again.stored, again.duplicates) == (0, 8)
 
     mids = await Message.all().values_list("platform_message_id", flat=True)

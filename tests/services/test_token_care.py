@@ -20,6 +20,7 @@ from tests.conftest import cahts_env, truncate
 from tests.factories import make_account, make_workspace
 from tests.fakes.graph import FakeGraph, Scripted, graph_error
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
+from web.wiring import hooks_for
 
 APP_ID = "1517776481860111"
 PAGE = "104578291736452"
@@ -91,7 +92,9 @@ OUR_APP = [{"name": "cahts", "id": APP_ID, "subscribed_fields": ["messages"]}]
 
 
 async def run(care: dict[str, Any], bus: InProcessBus | None = None) -> dict[str, int]:
-    """One daily round."""
+    """One daily round, on a bus wired as the worker wires it (the bot tells Slack)."""
+    bus = bus or InProcessBus()
+    bus.hooks = hooks_for(care["settings"])
     return await care_for_all(
         graph=care["graph"], cipher=care["cipher"], settings=care["settings"], bus=bus
     )

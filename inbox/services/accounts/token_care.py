@@ -2,9 +2,9 @@
 
 An account is flagged (`needs_attention`, `attention_reason`) when its token is invalid,
 expired or expires within 7 days, or its webhook subscription is gone. The workspace is told
-once per new reason: in the account's Slack channel (or SLACK_CHANNEL) when a bot token is
-configured, and always with an `account_attention` event for the dashboard. A later check
-that verifies the token and finds nothing wrong clears the flag.
+once per new reason: an `account_attention` event for the dashboard, and the bus's attention
+hooks (the bot posts it into the account's Slack channel). A later check that verifies the
+token and finds nothing wrong clears the flag.
 """
 
 from __future__ import annotations
@@ -14,11 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
-
-from bot.install.workspaces import target_for
-from bot.slack.client import slack_client
 from inbox.bus import EventBus
 from inbox.graph import GraphClient, GraphError, SendErrorKind
 from inbox.models import PlatformAccount
@@ -201,42 +196,25 @@ async def apply_check(
         reason != account.attention_reason if reason is not None else "needs_attention" in changes
     )
     if news:
-        await tell(account, reason, settings=settings, bus=bus)
+        await tell(account, reason, bus=bus)
         check.told = True
 
 
-async def tell(
-    account: PlatformAccount, reason: str | None, *, settings: Settings, bus: EventBus | None
-) -> None:
-    """`account_attention` for the dashboard, and a line in the account's Slack channel."""
-    if bus is not None:
-        await bus.publish(
-            {
-                "type": "account_attention",
-                "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
-                "account_id": str(account.id),
-                "platform": account.platform,
-                "name": account.name,
-                "needs_attention": reason is not None,
-                "reason": reason,
-            }
-        )
-    target = await target_for(settings, account.workspace_id)  # type: ignore[attr-defined]
-    channel = account.slack_channel or (target.default_channel if target else None)
-    if target is None or not channel:
+async def tell(account: PlatformAccount, reason: str | None, *, bus: EventBus | None) -> None:
+    """`account_attention` for the dashboard, then the attention hooks (the bot's Slack line)."""
+    if bus is None:
         return
-    label = f"{account.platform.capitalize()} account {account.name or account.external_id}"
-    text = (
-        f":warning: {label} needs attention: {reason}."
-        if reason is not None
-        else f":white_check_mark: {label} is fine again."
-    )
-    try:
-        await slack_client(settings, target.token).chat_postMessage(channel=channel, text=text)
-    except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-        log.warning(
-            "could not tell Slack channel %s about account %s: %s", channel, account.id, exc
-        )
+    event = {
+        "type": "account_attention",
+        "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
+        "account_id": str(account.id),
+        "platform": account.platform,
+        "name": account.name,
+        "needs_attention": reason is not None,
+        "reason": reason,
+    }
+    await bus.publish(event)
+    await bus.hooks.attention(event)
 
 
 async def care_for_all(

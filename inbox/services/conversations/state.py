@@ -3,14 +3,13 @@
 Slack buttons, the REST API and the dashboard all call these. Each change is written with
 `slack_card_stale` in one statement, so the thread's root card catches up even if the kick
 after it is lost (the Slack sweep looks for stale cards); then a `conversation_updated`
-event goes on the bus and the AFTER_CHANGE hooks run (the bot kicks its mirror there).
+event goes on the bus and the bus's after-change hooks run (the bot kicks its mirror there).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,12 +40,6 @@ class ConversationChange:
     conversation: Conversation
     changed: tuple[str, ...]
     actor: str | None
-
-
-ChangeHook = Callable[[ConversationChange], Awaitable[None]]
-
-# Run after each committed change; failures are logged, the sweep catches up.
-AFTER_CHANGE: list[ChangeHook] = []
 
 
 def updated_event(change: ConversationChange) -> dict[str, Any]:
@@ -93,11 +86,7 @@ async def _apply(
     change = ConversationChange(found, changed, actor)
     if bus is not None:
         await bus.publish(updated_event(change))
-    for hook in AFTER_CHANGE:
-        try:
-            await hook(change)
-        except Exception:
-            log.exception("conversation change hook %s failed; the sweep will catch up", hook)
+        await bus.hooks.changed(change)
     return found
 
 

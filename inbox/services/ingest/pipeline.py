@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,12 +17,6 @@ from inbox.platforms.events import Event
 from inbox.services.ingest.storage import IngestResult, StoreItem, apply_batch
 
 log = logging.getLogger(__name__)
-
-StoreHook = Callable[[IngestResult], Awaitable[None]]
-
-# Called after each commit with what was stored; failures are logged, never raised, since
-# the data is already durable and sweeps catch up. The composition root registers hooks.
-AFTER_STORE: list[StoreHook] = []
 
 
 class UnknownPlatformError(LookupError):
@@ -72,7 +66,7 @@ async def store_items(items: Sequence[StoreItem], bus: EventBus | None = None) -
 
 
 async def announce(items: Sequence[StoreItem], bus: EventBus | None) -> None:
-    """After commit: log skips, publish domain events, run AFTER_STORE hooks."""
+    """After commit: log skips, publish domain events, run the bus's after-store hooks."""
     for item in items:
         result = item.result
         if result.skipped and item.source != "webhook":  # the webhook route logs its own
@@ -82,11 +76,7 @@ async def announce(items: Sequence[StoreItem], bus: EventBus | None) -> None:
         if bus is not None:
             for domain_event in result.events:
                 await bus.publish(domain_event)
-        for hook in AFTER_STORE:
-            try:
-                await hook(result)
-            except Exception:
-                log.exception("after-store hook %s failed; the sweep will catch up", hook)
+            await bus.hooks.stored(result)
 
 
 async def store_events(
@@ -118,7 +108,6 @@ async def ingest(
 
 
 __all__ = [
-    "AFTER_STORE",
     "IngestResult",
     "StoreItem",
     "UnknownPlatformError",
