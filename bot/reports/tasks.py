@@ -1,6 +1,6 @@
 """Slack report work on the task queue: `/inbox stats` charts and the daily digest.
 
-Listed by name in inbox.tasks.TASK_MODULES. Charts are drawn in the worker (off the event
+Loaded by the process roots (web/wiring.py). Charts are drawn in the worker (off the event
 loop), so a slash command only has to be acknowledged within Slack's 3 seconds.
 """
 
