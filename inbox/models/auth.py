@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -15,6 +17,7 @@ class RefreshToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="refresh_tokens", on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID
     token_hash = fields.CharField(max_length=64, unique=True)
     family_id = fields.UUIDField(db_index=True)
     expires_at = fields.DatetimeField()
@@ -33,9 +36,11 @@ class OAuthState(Model):
     user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="oauth_states", null=True, on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID | None
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="oauth_states", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     platform = fields.CharField(max_length=32)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,9 +18,11 @@ class Outbox(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="outbox", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     message: fields.OneToOneRelation[Message] = fields.OneToOneField(
         "models.Message", related_name="outbox", on_delete=fields.CASCADE
     )
+    message_id: uuid.UUID
     status = fields.CharField(max_length=16, default="pending", db_index=True)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)

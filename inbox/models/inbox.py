@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 from tortoise.expressions import F
 from tortoise.functions import Coalesce
@@ -18,9 +20,11 @@ class PlatformAccount(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="accounts", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="accounts", null=True, on_delete=fields.SET_NULL
     )
+    user_id: uuid.UUID | None
     platform = fields.CharField(max_length=32)
     external_id = fields.CharField(max_length=64)
     # What webhooks are subscribed through: the Page (Instagram) or the WABA (WhatsApp).
@@ -49,9 +53,11 @@ class Conversation(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="conversations", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     platform_account: fields.ForeignKeyRelation[PlatformAccount] = fields.ForeignKeyField(
         "models.PlatformAccount", related_name="conversations", on_delete=fields.CASCADE
     )
+    platform_account_id: uuid.UUID
     participant_id = fields.CharField(max_length=64)
     participant_name = fields.CharField(max_length=200, default="")
     last_message_at = fields.DatetimeField(null=True)
@@ -63,6 +69,7 @@ class Conversation(Model):
     assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="assigned_conversations", null=True, on_delete=fields.SET_NULL
     )
+    assignee_id: uuid.UUID | None
     assignee_slack_user = fields.CharField(max_length=32, null=True)
     # One Slack mirror run per conversation at a time (bot/mirror/lease.py); rerun = more work came.
     slack_lease_owner = fields.CharField(max_length=36, null=True)
@@ -99,12 +106,15 @@ class Message(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="messages", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     platform_account: fields.ForeignKeyRelation[PlatformAccount] = fields.ForeignKeyField(
         "models.PlatformAccount", related_name="messages", on_delete=fields.CASCADE
     )
+    platform_account_id: uuid.UUID
     conversation: fields.ForeignKeyRelation[Conversation] = fields.ForeignKeyField(
         "models.Conversation", related_name="messages", on_delete=fields.CASCADE
     )
+    conversation_id: uuid.UUID
     platform_message_id = fields.CharField(max_length=255)
     sender_id = fields.CharField(max_length=64, default="")
     sender_name = fields.CharField(max_length=200, default="")
@@ -157,6 +167,7 @@ class Analytics(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="analytics", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     date = fields.DateField()
     platform = fields.CharField(max_length=32)
     total_messages = fields.IntField(default=0)

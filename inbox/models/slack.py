@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,6 +18,7 @@ class SlackInstallation(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="slack_installations", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     team_id = fields.CharField(max_length=32, unique=True)
     team_name = fields.CharField(max_length=200, default="")
     enterprise_id = fields.CharField(max_length=32, null=True)
@@ -40,9 +43,11 @@ class SlackDigest(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="slack_digests", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     account: fields.ForeignKeyRelation[PlatformAccount] = fields.ForeignKeyField(
         "models.PlatformAccount", related_name="slack_digests", on_delete=fields.CASCADE
     )
+    account_id: uuid.UUID
     day = fields.DateField()
     # claimed (a run is posting it), posted, failed (retried while attempts are left)
     status = fields.CharField(max_length=16, default="claimed")

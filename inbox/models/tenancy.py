@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -28,6 +30,7 @@ class User(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="users", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     email = fields.CharField(max_length=254, unique=True)
     password_hash = fields.CharField(max_length=256)
     name = fields.CharField(max_length=200, default="")
@@ -46,9 +49,11 @@ class Invite(Model):
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name="invites", on_delete=fields.CASCADE
     )
+    workspace_id: uuid.UUID
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="invites", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: uuid.UUID | None
     code = fields.CharField(max_length=64, unique=True)
     max_uses = fields.IntField(default=1)
     uses = fields.IntField(default=0)
