@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from inbox.settings import option
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 workspace_id: ContextVar[str | None] = ContextVar("workspace_id", default=None)
@@ -85,12 +86,12 @@ def configure_logging(secrets: Iterable[str] = (), level: str | None = None) -> 
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactingFilter(secrets))
-    if os.environ.get("LOG_FORMAT", "json").lower() == "text":
+    if (option("LOG_FORMAT") or "json").lower() == "text":
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     else:
         handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel((level or os.environ.get("LOG_LEVEL") or "INFO").upper())
+    root.setLevel((level or option("LOG_LEVEL") or "INFO").upper())
     for noisy in ("tortoise", "aiosqlite", "asyncio", "taskiq.receiver.receiver"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

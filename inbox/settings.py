@@ -169,6 +169,40 @@ def _load_or_generate_secrets(path: Path) -> dict[str, str]:
     return stored
 
 
+# Tunables: numbers an operator may adjust (documented in .env.example), with their defaults.
+# They are read when used, not at start, so a process (or a test) sees the current value.
+TUNABLES: dict[str, float] = {
+    "SEND_LEASE_SECONDS": 60,
+    "SEND_RETRY_BASE_SECONDS": 1,
+    "SYNC_MAX_PAGES": 20,
+    "WEBHOOK_LOG_RETENTION_DAYS": 30,
+    "TASK_REDELIVERY_SECONDS": 120,
+    "SCHEDULER_LOCK_SECONDS": 30,
+    "SLACK_MAX_FILE_BYTES": 100 * 1024 * 1024,
+    "SLACK_RELINK_HISTORY": 20,
+    "SLACK_SWEEP_GRACE_SECONDS": 30,
+    "SLACK_MIRROR_MAX_AGE_DAYS": 7,
+    "SLACK_LEASE_SECONDS": 120,
+    "TRUSTED_PROXY_HOPS": 0,
+}
+
+
+def tunable(name: str) -> float:
+    """A tunable's current value (its default when unset); ConfigError when not a number."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return TUNABLES[name]
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
+
+
+def option(name: str) -> str | None:
+    """A text option read when used (LOG_FORMAT, LOG_LEVEL, schedule intervals…); None if unset."""
+    return (os.environ.get(name) or "").strip() or None
+
+
 def redis_url_from_env() -> str | None:
     """REDIS_URL alone (with `.env`), for the broker that tasks are declared on at import."""
     from dotenv import load_dotenv

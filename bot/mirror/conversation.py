@@ -8,7 +8,6 @@ in flight, and the next run finds that one by its metadata before posting again.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,7 +39,7 @@ from bot.thread.text import escape
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message, Outbox, PlatformAccount
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
-from inbox.settings import Settings
+from inbox.settings import Settings, tunable
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ _named: set[uuid.UUID] = set()  # conversations whose profile was already looked
 
 def max_age() -> timedelta:
     """Messages older than this are summarised, not copied (SLACK_MIRROR_MAX_AGE_DAYS, 7)."""
-    return timedelta(days=float(os.environ.get("SLACK_MIRROR_MAX_AGE_DAYS", "7")))
+    return timedelta(days=tunable("SLACK_MIRROR_MAX_AGE_DAYS"))
 
 
 @dataclass(slots=True)

@@ -8,7 +8,6 @@ died mid-run: the next holder first checks Slack for posts that were made but no
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -18,11 +17,12 @@ from enum import StrEnum
 from tortoise.expressions import Q
 
 from inbox.models import Conversation
+from inbox.settings import tunable
 
 
 def lease_length() -> timedelta:
     """How long a run may go without renewing (SLACK_LEASE_SECONDS, default 120)."""
-    return timedelta(seconds=float(os.environ.get("SLACK_LEASE_SECONDS", "120")))
+    return timedelta(seconds=tunable("SLACK_LEASE_SECONDS"))
 
 
 class Taken(StrEnum):

@@ -12,7 +12,6 @@ adopts a root from before the relink (`slack_relinked_at` bounds it).
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from bot.install.scope import TeamScope
 from bot.slack.errors import ChannelGone, SlackRefused, call
 from bot.thread.mapping import Run
 from inbox.models import Conversation, Message
+from inbox.settings import tunable
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ ROOT_DELETED = "root_deleted"
 
 def history_size() -> int:
     """How many of the latest messages a new thread repeats (SLACK_RELINK_HISTORY, 20)."""
-    return max(int(os.environ.get("SLACK_RELINK_HISTORY", "20")), 0)
+    return max(int(tunable("SLACK_RELINK_HISTORY")), 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ yet on the platform, and (hourly) cards whose reply window just closed.
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -19,14 +18,14 @@ from bot.mirror.relink import REQUESTED
 from bot.replies.reactions import unsent_reactions
 from inbox.models import Conversation, Message
 from inbox.platforms.outbound import HUMAN_AGENT_WINDOW, STANDARD_WINDOW
-from inbox.settings import Settings
+from inbox.settings import Settings, tunable
 
 BATCH = 500
 
 
 def grace() -> timedelta:
     """How old an unposted message must be before the sweep takes it (SLACK_SWEEP_GRACE_SECONDS)."""
-    return timedelta(seconds=float(os.environ.get("SLACK_SWEEP_GRACE_SECONDS", "30")))
+    return timedelta(seconds=tunable("SLACK_SWEEP_GRACE_SECONDS"))
 
 
 async def pending_conversations(

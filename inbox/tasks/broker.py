@@ -6,12 +6,10 @@ middlewares, start-up) is decided by the process roots in web/.
 
 from __future__ import annotations
 
-import os
-
 from taskiq import AsyncBroker, InMemoryBroker
 
 from inbox.bus import redis_retry
-from inbox.settings import redis_url_from_env
+from inbox.settings import redis_url_from_env, tunable
 from inbox.tasks.streams import ReclaimingStreamBroker
 
 QUEUE_NAME = "cahts:tasks"
@@ -20,7 +18,7 @@ CONSUMER_GROUP = "cahts-workers"
 
 def redelivery_ms() -> int:
     """How long a task may stay unacknowledged (worker died) before another worker takes it."""
-    return int(float(os.environ.get("TASK_REDELIVERY_SECONDS", "120")) * 1000)
+    return int(tunable("TASK_REDELIVERY_SECONDS") * 1000)
 
 
 def build_broker(redis_url: str | None) -> AsyncBroker:

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
-from inbox.settings import ConfigError
+from inbox.settings import ConfigError, option, tunable
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,10 @@ _TRUST = 0.8
 
 def lock_seconds() -> float:
     """Length of the scheduler lease (SCHEDULER_LOCK_SECONDS, default 30)."""
-    raw = (os.environ.get("SCHEDULER_LOCK_SECONDS") or "30").strip()
+    raw = option("SCHEDULER_LOCK_SECONDS") or "30"
     try:
-        value = float(raw)
-    except ValueError:
+        value = tunable("SCHEDULER_LOCK_SECONDS")
+    except ConfigError:
         value = 0.0
     if not 1 <= value <= 3600:
         raise ConfigError(f"SCHEDULER_LOCK_SECONDS must be between 1 and 3600, not {raw!r}")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 from inbox.models import WebhookLog
+from inbox.settings import tunable
 from inbox.tasks.broker import broker
 
 
 def webhook_log_retention() -> timedelta:
     """How long processed webhook bodies are kept (WEBHOOK_LOG_RETENTION_DAYS, default 30)."""
-    return timedelta(days=float(os.environ.get("WEBHOOK_LOG_RETENTION_DAYS", "30")))
+    return timedelta(days=tunable("WEBHOOK_LOG_RETENTION_DAYS"))
 
 
 @broker.task(task_name="prune_webhook_logs", schedule=[{"cron": "17 3 * * *"}])

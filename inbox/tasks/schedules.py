@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from inbox.settings import ConfigError
+from inbox.settings import ConfigError, option
 
 
 def every(variable: str, *, cron: str) -> list[dict[str, Any]]:
     """`[{"cron": cron}]`, or `[{"interval": n}]` when the variable holds n whole seconds ≥ 1."""
-    raw = (os.environ.get(variable) or "").strip()
+    raw = option(variable) or ""
     if not raw:
         return [{"cron": cron}]
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:

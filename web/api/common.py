@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -22,6 +21,7 @@ from inbox.pagination import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT, CursorError, P
 from inbox.platforms.base import platform_names
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.services.sessions.api_tokens import TokenError, authenticate
+from inbox.settings import option
 
 API_GRAPH = web.AppKey("api_graph", GraphClient)
 API_CIPHER = web.AppKey("api_cipher", TokenCipher)
@@ -94,7 +94,7 @@ def client_address(request: web.Request) -> str:
     """The caller's address: the TCP peer, or with TRUSTED_PROXY_HOPS=n the address the
     n-th proxy in front of us saw (from the right of X-Forwarded-For, which proxies append)."""
     peer = request.remote or "unknown"
-    raw = os.environ.get("TRUSTED_PROXY_HOPS", "0").strip()
+    raw = option("TRUSTED_PROXY_HOPS") or "0"
     hops = int(raw) if raw.isascii() and raw.isdigit() else 0
     if hops <= 0:
         return peer
