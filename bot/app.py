@@ -46,7 +46,7 @@ def build_bolt_app(settings: Settings) -> AsyncApp | None:
         name="cahts",
         client=client,
         signing_secret=settings.slack_signing_secret or "",
-        authorize=WorkspaceAuthorize(settings),
+        authorize=WorkspaceAuthorize(settings),  # type: ignore[arg-type]  # Bolt takes an AsyncAuthorize, typed as a function
         installation_store=store,
         oauth_flow=flow,
         # Listeners run before Slack gets its 200, so what they must store is stored first.

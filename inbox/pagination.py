@@ -69,10 +69,10 @@ async def keyset_page(query: QuerySet[M], key: str, limit: int, cursor: str | No
         after = decode_cursor(cursor)
         # The `<=` is implied by the OR but, unlike it, bounds an index range scan, so a deep
         # page starts at its position instead of filtering every newer row.
-        query = query.filter(
-            Q(**{f"{key}__lte": after.at}),
-            Q(**{f"{key}__lt": after.at}) | Q(**{key: after.at, "id__lt": after.id}),
-        )
+        at_or_before: dict[str, Any] = {f"{key}__lte": after.at}
+        before: dict[str, Any] = {f"{key}__lt": after.at}
+        same_at_lower_id: dict[str, Any] = {key: after.at, "id__lt": after.id}
+        query = query.filter(Q(**at_or_before), Q(**before) | Q(**same_at_lower_id))
     rows = await query.order_by(f"-{key}", "-id").limit(limit + 1)
     if len(rows) <= limit:
         return Page(list(rows), None)

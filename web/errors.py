@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from inbox import db
 from inbox.httpjson import DB_UNAVAILABLE, error_response
@@ -25,7 +26,7 @@ _CODES = {
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer aiohttp's HTTP exceptions and unexpected errors as JSON."""
     try:
         return await handler(request)

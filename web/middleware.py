@@ -6,6 +6,7 @@ import re
 import uuid
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from inbox.logs import request_id
 
@@ -14,7 +15,7 @@ _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 @web.middleware
-async def request_id_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id to everything logged while serving this request."""
     given = request.headers.get(HEADER, "")
     rid = given if _SAFE.match(given) else uuid.uuid4().hex

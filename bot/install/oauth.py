@@ -109,8 +109,8 @@ def page(title: str, text: str, status: int = 200, cookie: str | None = None) ->
 
 
 def _query(request: AsyncBoltRequest, name: str) -> str | None:
-    values = request.query.get(name) or [None]
-    return values[0]
+    values = request.query.get(name)
+    return values[0] if values else None
 
 
 class CahtsOAuthFlow(AsyncOAuthFlow):

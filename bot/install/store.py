@@ -68,7 +68,7 @@ class TortoiseInstallationStore(AsyncInstallationStore):
             tied = await Workspace.filter(slack_team_id=team).select_for_update().first()
             workspace = await self._workspace(tied, workspace_id, team)
             existing = await SlackInstallation.get_or_none(team_id=team)
-            fields = {
+            fields: dict[str, Any] = {
                 "workspace_id": workspace.id,
                 "team_id": team,
                 "team_name": (installation.team_name or "")[:200],

@@ -67,7 +67,7 @@ async def _deletions(run: Run) -> None:
     for message in rows:
         await run.renew()
         text = unsent_text(run.customer)
-        request = run.slack.chat_update(channel=run.channel, ts=message.slack_ts, text=text)
+        request = run.slack.chat_update(channel=run.channel, ts=str(message.slack_ts), text=text)
         await _tolerant(run, "chat.update", request)
         await Message.filter(id=message.id).update(slack_status="deleted")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.expressions import F, Q
 
 from bot.thread.blocks import STATUS_MARKS
@@ -9,11 +11,10 @@ from bot.thread.blocks import STATUS_MARKS
 
 def differ(wanted: str, shown: str) -> Q:
     """Rows where two nullable columns differ (NULL vs a value counts; SQL `<>` alone misses it)."""
-    return (
-        Q(**{f"{wanted}__isnull": False, f"{shown}__isnull": True})
-        | Q(**{f"{wanted}__isnull": True, f"{shown}__isnull": False})
-        | ~Q(**{wanted: F(shown)})
-    )
+    only_wanted: dict[str, Any] = {f"{wanted}__isnull": False, f"{shown}__isnull": True}
+    only_shown: dict[str, Any] = {f"{wanted}__isnull": True, f"{shown}__isnull": False}
+    same: dict[str, Any] = {wanted: F(shown)}
+    return Q(**only_wanted) | Q(**only_shown) | ~Q(**same)
 
 
 def shown_differs() -> Q:

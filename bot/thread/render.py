@@ -49,7 +49,7 @@ class Author:
     username: str
     icon_emoji: str
 
-    def args(self) -> dict[str, str]:
+    def args(self) -> dict[str, Any]:
         """chat.postMessage arguments."""
         return {"username": self.username[:USERNAME_LIMIT], "icon_emoji": self.icon_emoji}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise import fields
 from tortoise.expressions import F
@@ -120,7 +121,7 @@ class Message(Model):
     sender_name = fields.CharField(max_length=200, default="")
     content = fields.TextField(default="")
     kind = fields.CharField(max_length=32, default="text")
-    attachments = fields.JSONField(default=list)
+    attachments: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     is_incoming = fields.BooleanField()
     is_read = fields.BooleanField(default=False)
     is_deleted = fields.BooleanField(default=False)
@@ -188,7 +189,7 @@ class WebhookLog(Model):
 
     id = fields.UUIDField(primary_key=True)
     platform = fields.CharField(max_length=32)
-    payload = fields.JSONField()
+    payload: fields.JSONField[Any] = fields.JSONField()
     processed = fields.BooleanField(default=False)
     error = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -49,7 +49,7 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                             count=self.count,
                         )
                         delay = _RETRY_FIRST
-                        for _stream, entries in fetched or []:
+                        for _stream, entries in cast("list[tuple[Any, Any]]", fetched or []):
                             for entry in self._ackable(entries):
                                 yield entry
                         claimed = await conn.xautoclaim(

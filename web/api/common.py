@@ -122,13 +122,16 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
 def _explain(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str]:
     """(field, words) for the most relevant validation error, never echoing the value."""
     path = [str(p) for p in error.absolute_path]
-    value, kind = error.validator_value, error.validator
+    value: Any = error.validator_value
+    kind = error.validator
     if kind == "required":
         missing = [p for p in value if isinstance(error.instance, dict) and p not in error.instance]
         return ".".join([*path, missing[0] if missing else "?"]), "is required"
     if kind == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
-        extra = sorted(k for k in error.instance if k not in known)
+        properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        known = set(properties)
+        instance: Any = error.instance
+        extra = sorted(k for k in instance if k not in known)
         return ".".join([*path, extra[0] if extra else "?"]), "is not a known field"
     listed = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     templates = {

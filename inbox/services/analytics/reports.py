@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise import Tortoise
 
@@ -180,7 +180,7 @@ async def export_batches(
         _, rows = await conn.execute_query(
             sql if postgres else sql.replace("$", "?"), values + after
         )
-        return rows
+        return cast("Sequence[Sequence[Any]]", rows)  # records / tuples, typed as dicts
 
     # The next batch is fetched while the caller formats this one (one batch ahead, at most).
     pending = asyncio.ensure_future(fetch([]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from inbox.models import LoginAttempt
 
@@ -71,13 +72,13 @@ async def check(email: str, address: str, now: datetime | None = None, reserved:
     by_email = await LoginAttempt.filter(
         email=email, succeeded=False, created_at__gt=email_since
     ).values_list("created_at", flat=True)
-    wait = _blocked_for(list(by_email), MAX_FAILURES_PER_EMAIL, now, reserved)
+    wait = _blocked_for(cast("list[datetime]", by_email), MAX_FAILURES_PER_EMAIL, now, reserved)
     if wait is not None:
         raise Throttled(wait, "too many failed logins for this account")
     by_address = await LoginAttempt.filter(
         address=address, succeeded=False, created_at__gte=since
     ).values_list("created_at", flat=True)
-    wait = _blocked_for(list(by_address), MAX_FAILURES_PER_ADDRESS, now, reserved)
+    wait = _blocked_for(cast("list[datetime]", by_address), MAX_FAILURES_PER_ADDRESS, now, reserved)
     if wait is not None:
         raise Throttled(wait, "too many failed logins from this address")
 
