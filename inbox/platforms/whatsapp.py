@@ -27,10 +27,13 @@ from inbox.platforms.events import (
 from inbox.platforms.outbound import OutboundMessage
 
 PLATFORM = "whatsapp"
-_MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+# Customer message types that carry one media object (`{id, mime_type, sha256, ...}`).
+_INBOUND_MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 # Real customer messages the agent cannot see here, shown as "unsupported" rather than dropped.
 _SHOWN_AS_UNSUPPORTED = ("unsupported", "location", "contacts")
 _STATUSES = ("sent", "delivered", "read", "failed")
+# Our attachment type -> the Cloud API message type that sends it by link.
+_OUTBOUND_MEDIA_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
 _ECHO_FIELD = "smb_message_echoes"
 
 
@@ -72,7 +75,7 @@ class WhatsAppAdapter:
             "to": message.recipient_id,
         }
         if message.attachment_url:
-            kind = _MEDIA_TYPES.get(message.attachment_type or "", "document")
+            kind = _OUTBOUND_MEDIA_TYPES.get(message.attachment_type or "", "document")
             media: dict[str, Any] = {"link": message.attachment_url}
             if message.text and kind != "audio":
                 media["caption"] = message.text
@@ -102,8 +105,6 @@ class WhatsAppAdapter:
         }
         return f"{account_id}/messages", body
 
-
-_MEDIA_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
 
 ADAPTER = WhatsAppAdapter()
 
@@ -159,7 +160,7 @@ def _content(message: dict[str, Any]) -> _Content | str:
         return "message has no type"
     if kind == "text":
         return _Content(MessageKind.TEXT, text=str_at(message, "text", "body"))
-    if kind in _MEDIA_TYPES:
+    if kind in _INBOUND_MEDIA_TYPES:
         media = message.get(kind)
         if not isinstance(media, dict):
             return f"{kind} message has no {kind} object"
