@@ -75,7 +75,7 @@ async def queue_reply(
 
     Long text becomes several messages (platform limits); each attachment is its own
     message. Returns them in send order; enqueueing is the caller's next step
-    (`enqueue_sends`), so a crash between the two only delays the send.
+    (`inbox.tasks.sending.enqueue_sends`), so a crash between the two only delays the send.
     """
     now = now or datetime.now(UTC)
     account = await PlatformAccount.get(id=conversation.platform_account_id)  # type: ignore[attr-defined]
@@ -124,19 +124,6 @@ async def queue_reply(
             .update(last_message_at=now)
         )
     return created
-
-
-async def enqueue_sends(messages: Sequence[Message]) -> None:
-    """Hand the outbox rows to the task queue; a failure here is healed by flush_outbox."""
-    from inbox.tasks.sending import send_message
-
-    for message in messages:
-        outbox_id = await Outbox.filter(message_id=message.id).values_list("id", flat=True)
-        for oid in outbox_id:
-            try:
-                await send_message.kiq(str(oid))
-            except Exception as exc:  # broker down: the row stays pending for flush_outbox
-                log.warning("could not enqueue send %s (%s); flush_outbox will retry", oid, exc)
 
 
 async def _earlier_in_flight(outbox_id: uuid.UUID) -> bool:

@@ -210,10 +210,3 @@ async def _pages(
             return
         seen_cursors.add(page.after)
         params = {**params, "after": page.after}
-
-
-async def request_sync(account_id: uuid.UUID) -> None:
-    """Queue a sync of one account now (what `POST /api/platforms/{id}/sync` calls)."""
-    from inbox.tasks.sync import sync_account_task
-
-    await sync_account_task.kiq(str(account_id))
