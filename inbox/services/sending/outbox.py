@@ -260,18 +260,18 @@ async def deliver(
         attachment_url=files[0].get("url") if files else None,
         tag=decision.tag,
     )
-    path, body = adapter.send_request(account.external_id, outbound)
     started = time.monotonic()
     try:
         # Bounded well inside the lease, so a live attempt is never taken for a dead one.
         async with asyncio.timeout(lease().total_seconds() / 2):
-            response = await graph.post(path, token=token, json=body)
+            sent_id = await adapter.send(graph, token, account.external_id, outbound)
     except (GraphError, TimeoutError) as raised:
         exc = (
             raised
             if isinstance(raised, GraphError)
             else GraphError(0, "no answer from the Graph API in time")
         )
+        exc.kind = adapter.classify_error(exc.status, exc.code)
         if exc.kind is SendErrorKind.TOKEN_INVALID:
             await PlatformAccount.filter(id=account.id).update(
                 needs_attention=True, attention_reason=exc.explain()
@@ -285,7 +285,7 @@ async def deliver(
             )
             return "retry"
         return await _fail(outbox, message, exc.code, exc.explain(), bus)
-    mid = adapter.sent_message_id(response) or f"unknown:{outbox.id}"
+    mid = sent_id or f"unknown:{outbox.id}"
     await _mark_sent(outbox, message, account, mid)
     await _publish_status(message, DeliveryStatus.SENT, None, None, bus)
     return "sent"
