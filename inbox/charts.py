@@ -21,8 +21,10 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
+from inbox.platforms.base import get_adapter
+
 Format = Literal["png", "svg", "pdf"]
-PLATFORM_COLORS = {"messenger": "#0084ff", "instagram": "#d62976", "whatsapp": "#25d366"}
+DEFAULT_COLOR = "#888888"
 IN_COLOR, OUT_COLOR = "#4c72b0", "#dd8452"
 A4 = (8.27, 11.69)
 _MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -111,11 +113,17 @@ def draw_hourly(ax: Any, incoming: Sequence[int], outgoing: Sequence[int]) -> No
     _draw_in_out(ax, labels, incoming, outgoing, "Messages per hour (UTC)", 3, rotation=0)
 
 
+def platform_color(platform: str) -> str:
+    """The colour a platform is drawn in (its adapter's), grey when unknown."""
+    adapter = get_adapter(platform)
+    return adapter.color if adapter is not None else DEFAULT_COLOR
+
+
 def draw_platforms(ax: Any, platforms: Sequence[dict[str, Any]]) -> None:
     """Messages per platform as horizontal bars on `ax`."""
     names = [p["platform"] for p in platforms]
     totals = [p["total_messages"] for p in platforms]
-    colors = [PLATFORM_COLORS.get(n, "#888888") for n in names]
+    colors = [platform_color(n) for n in names]
     ax.barh(names, totals, color=colors)
     for y, total in enumerate(totals):
         ax.text(total, y, f" {total}", va="center")
@@ -145,7 +153,7 @@ def draw_response_times(ax: Any, platforms: Sequence[dict[str, Any]]) -> None:
     positions = range(len(rows))
     medians = [p["median_first_response_seconds"] / 60 for p in rows]
     p90s = [(p.get("p90_first_response_seconds") or 0) / 60 for p in rows]
-    colors = [PLATFORM_COLORS.get(p["platform"], "#888888") for p in rows]
+    colors = [platform_color(p["platform"]) for p in rows]
     ax.barh([y + 0.2 for y in positions], medians, height=0.4, color=colors, label="median")
     ax.barh([y - 0.2 for y in positions], p90s, height=0.4, color="#c9cde0", label="90% within")
     for y, (median, p90) in enumerate(zip(medians, p90s, strict=True)):

@@ -1,4 +1,7 @@
-"""The Graph API client: every call goes to META_GRAPH_URL, errors become GraphError."""
+"""The Graph API client: every call goes to META_GRAPH_URL, errors become GraphError.
+
+GraphError lives with the adapters (inbox.platforms.graphapi), which raise and read it too.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +11,10 @@ from typing import Any
 import aiohttp
 
 from inbox.metrics import GRAPH_CALLS
-from inbox.platforms.outbound import EXPLANATIONS, RETRYABLE, SendErrorKind, classify
+from inbox.platforms.graphapi import GraphError
+from inbox.platforms.outbound import SendErrorKind
 
 log = logging.getLogger(__name__)
-
-
-class GraphError(Exception):
-    """A Graph API call failed: HTTP status (0 = no answer), Meta's code, and what it means."""
-
-    def __init__(
-        self, status: int, message: str, code: int | None = None, subcode: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.subcode = subcode
-        self.message = message
-        self.kind = classify(status, code)
-
-    @property
-    def retryable(self) -> bool:
-        """True for throttling and temporary failures."""
-        return self.kind in RETRYABLE
-
-    def explain(self) -> str:
-        """The failure in words an agent understands, with Meta's own text after it."""
-        detail = f" (Meta: {self.message}" + (f", code {self.code})" if self.code else ")")
-        return EXPLANATIONS[self.kind] + detail
 
 
 def _error_from(status: int, body: Any) -> GraphError:

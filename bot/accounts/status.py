@@ -13,7 +13,7 @@ from tortoise.functions import Sum
 
 from bot.install.scope import TeamScope
 from bot.reports.figures import ago, duration, plural
-from bot.thread.render import PLATFORM_ICONS, platform_label
+from bot.thread.render import platform_icon, platform_label
 from bot.thread.text import escape
 from inbox.models import Conversation, Message, PlatformAccount
 
@@ -71,7 +71,7 @@ def token_words(expires_at: datetime | None, now: datetime) -> str:
 def _lines(state: AccountState, now: datetime) -> str:
     account = state.account
     name = escape(account.name or account.external_id)
-    icon = PLATFORM_ICONS.get(account.platform, ":speech_balloon:")
+    icon = platform_icon(account.platform)
     head = f"{icon} *{name}* · {platform_label(account.platform)} `{account.external_id}`"
     if not account.is_active:
         return f"{head}\n:no_entry: disconnected"

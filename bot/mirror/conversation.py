@@ -413,7 +413,7 @@ class _Poster:
             return Copied(kind, False, caption=caption, link=link), None
         try:
             download = await media.platform_file(
-                item, index, token=self.token(), graph=self.run.graph, http=self.http
+                item, index, self.run.platform, self.token(), graph=self.run.graph, http=self.http
             )
         except media.DownloadError as exc:
             return Copied(kind, False, problem=str(exc), caption=caption), None

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 
 from inbox.graph import GraphClient, GraphError
+from inbox.platforms.base import MediaUnavailable, get_adapter
 
 # Kinds copied into the thread as files; others (links, shares, templates) are shown in words.
 UPLOADABLE = frozenset({"image", "video", "audio", "file", "document", "sticker"})
@@ -71,28 +72,23 @@ def _filename(kind: str, mime_type: str | None, index: int) -> str:
 async def platform_file(
     attachment: dict[str, Any],
     index: int,
-    *,
+    platform: str,
     token: str,
+    *,
     graph: GraphClient,
     http: aiohttp.ClientSession,
 ) -> Download:
-    """One stored attachment's bytes: by URL (Messenger, Instagram) or media id (WhatsApp)."""
+    """One stored attachment's bytes, from where the platform's adapter says."""
     kind = str(attachment.get("type") or "file")
-    media_id = attachment.get("media_id")
-    mime_type = attachment.get("mime_type")
-    if media_id:
-        try:
-            info = await graph.get(str(media_id), token=token)
-        except GraphError as exc:
-            raise DownloadError(exc.explain()) from exc
-        url = info.get("url")
-        if not isinstance(url, str) or not url:
-            raise DownloadError("the platform gave no download link")
-        mime_type = info.get("mime_type") or mime_type
-        data, content_type = await fetch(http, url, token=token)
-    elif attachment.get("url"):
-        data, content_type = await fetch(http, str(attachment["url"]))
-    else:
-        raise DownloadError("the platform gave no link to it")
-    mime_type = mime_type or content_type
+    adapter = get_adapter(platform)
+    if adapter is None:
+        raise DownloadError(f"{platform} is not a platform this cahts knows")
+    try:
+        source = await adapter.media_source(graph, attachment, token)
+    except GraphError as exc:
+        raise DownloadError(exc.explain()) from exc
+    except MediaUnavailable as exc:
+        raise DownloadError(str(exc)) from exc
+    data, content_type = await fetch(http, source.url, token=source.token)
+    mime_type = source.mime_type or content_type
     return Download(data, _filename(kind, mime_type, index), mime_type)

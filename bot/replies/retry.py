@@ -11,7 +11,7 @@ from inbox.models import Conversation, Message, Outbox, PlatformAccount
 from inbox.platforms.base import get_adapter
 from inbox.platforms.events import DeliveryStatus
 from inbox.platforms.outbound import reply_window
-from inbox.services.sending.outbox import enqueue_sends
+from inbox.tasks.sending import enqueue_sends
 
 
 class RetryRefused(Exception):

@@ -23,8 +23,9 @@ from bot.slack.agents import display_name, known_name
 from bot.thread.blocks import refusal_text
 from bot.thread.text import mentioned_users, strip_notes, to_customer_text
 from inbox.models import Conversation, Message, SlackEvent
-from inbox.services.sending.outbox import ReplyAttachment, SendRefused, enqueue_sends, queue_reply
+from inbox.services.sending.outbox import ReplyAttachment, SendRefused, queue_reply
 from inbox.settings import Settings
+from inbox.tasks.sending import enqueue_sends
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.thread.text import escape, snippet
+from inbox.platforms.base import get_adapter
 from inbox.platforms.events import MessageKind
 
-PLATFORM_LABELS = {"messenger": "Messenger", "instagram": "Instagram", "whatsapp": "WhatsApp"}
-PLATFORM_ICONS = {"messenger": ":speech_balloon:", "instagram": ":camera:", "whatsapp": ":iphone:"}
+DEFAULT_ICON = ":speech_balloon:"
 ATTACHMENT_WORDS = {
     "image": "a photo",
     "video": "a video",
@@ -28,8 +28,15 @@ USERNAME_LIMIT = 80
 
 
 def platform_label(platform: str) -> str:
-    """Messenger, Instagram, WhatsApp (or the name capitalised)."""
-    return PLATFORM_LABELS.get(platform, platform.title())
+    """The platform's own label ("WhatsApp"), or the name capitalised when unknown."""
+    adapter = get_adapter(platform)
+    return adapter.label if adapter is not None else platform.title()
+
+
+def platform_icon(platform: str) -> str:
+    """The Slack emoji that stands for the platform."""
+    adapter = get_adapter(platform)
+    return adapter.icon if adapter is not None else DEFAULT_ICON
 
 
 def customer_name(name: str, platform: str, participant_id: str) -> str:
@@ -84,7 +91,7 @@ class MessageView:
 
 def author(view: MessageView) -> Author:
     """Customer posts under the customer's name; ours under the agent or the account."""
-    icon = PLATFORM_ICONS.get(view.platform, ":speech_balloon:")
+    icon = platform_icon(view.platform)
     if view.is_incoming:
         return Author(view.customer, icon)
     if view.source in ("webhook", "sync"):

@@ -15,8 +15,6 @@ from typing import Any
 from inbox.platforms.common import as_list, dig, ignored, str_at
 from inbox.platforms.events import Attachment, Echo, Event, InboundMessage, MessageKind
 
-# The `platform=` value of the Conversations API; platforms missing here have no history API.
-HISTORY_PLATFORMS = {"messenger": "messenger", "instagram": "instagram"}
 MESSAGES_WITH_DETAILS = 20
 CONVERSATION_FIELDS = (
     "id,updated_time,participants,"
@@ -26,7 +24,10 @@ CONVERSATION_FIELDS = (
 
 def history_platform(platform: str) -> str | None:
     """The Conversations API `platform` value, or None when the platform keeps no history."""
-    return HISTORY_PLATFORMS.get(platform)
+    from inbox.platforms.registry import get_adapter
+
+    adapter = get_adapter(platform)
+    return adapter.name if adapter is not None and adapter.has_history else None
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -2,45 +2,52 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
 from typing import Any
 
-from inbox.platforms.common import (
-    messaging_reaction_request,
-    messaging_send_request,
-    messaging_sent_id,
-    parse_messaging_body,
-)
-from inbox.platforms.events import Event
-from inbox.platforms.outbound import HUMAN_AGENT_WINDOW, OutboundMessage
+from inbox.platforms.base import GrantedPage, Target
+from inbox.platforms.meta import MessagingAdapter
 
 
-class MessengerAdapter:
+class MessengerAdapter(MessagingAdapter):
     """Messenger adapter; account_id is the Page id (entry.id)."""
 
     name: str = "messenger"
     webhook_object: str = "page"
+    label: str = "Messenger"
+    icon: str = ":speech_balloon:"
+    color: str = "#0084ff"
     max_text_chars: int = 2000
     max_text_bytes: int | None = None
-    extended_window: timedelta | None = HUMAN_AGENT_WINDOW
+    oauth_scopes: tuple[str, ...] = (
+        "pages_show_list",
+        "pages_messaging",
+        "pages_manage_metadata",
+        "pages_read_engagement",
+    )
+    no_targets_message: str = "no Facebook Page was granted; choose at least one Page"
+    profile_fields: str = "first_name,last_name"
 
-    def parse(self, payload: Any) -> list[Event]:
-        """Turn a Page webhook body into normalized events; PayloadError on a wrong top level."""
-        return parse_messaging_body(self.name, self.webhook_object, payload)
+    def profile_name(self, data: dict[str, Any]) -> str:
+        """First and last name."""
+        parts = [data.get("first_name"), data.get("last_name")]
+        return " ".join(p for p in parts if isinstance(p, str) and p).strip()
 
-    def send_request(self, account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
-        """Send API request from this account."""
-        return messaging_send_request(account_id, message)
+    def connect_targets(self, pages: Sequence[GrantedPage]) -> list[Target]:
+        """Every granted Page."""
+        return [Target(self.name, p.id, p.name, p.token) for p in pages]
 
-    def sent_message_id(self, response: dict[str, Any]) -> str | None:
-        """The mid of the message just sent."""
-        return messaging_sent_id(response)
+    def subscription_sharers(
+        self, external_id: str, parent_external_id: str | None
+    ) -> list[dict[str, str]] | None:
+        """Instagram accounts connected through this Page."""
+        return [{"parent_external_id": external_id}]
 
-    def reaction_request(
-        self, account_id: str, recipient_id: str, message_id: str, emoji: str | None
-    ) -> tuple[str, dict[str, Any]] | None:
-        """Messenger takes any emoji as a reaction (`sender_action: react`)."""
-        return messaging_reaction_request(account_id, recipient_id, message_id, emoji)
+    def subscription_node(
+        self, external_id: str, parent_external_id: str | None, token: str
+    ) -> str | None:
+        """The Page itself."""
+        return external_id
 
 
 ADAPTER = MessengerAdapter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+from inbox.platforms.base import ConnectMethod
 from inbox.platforms.common import (
     as_list,
     describe,
@@ -24,13 +25,18 @@ from inbox.platforms.events import (
     Reaction,
     StatusUpdate,
 )
+from inbox.platforms.graphapi import GraphApi
+from inbox.platforms.meta import MetaAdapter
 from inbox.platforms.outbound import OutboundMessage
 
 PLATFORM = "whatsapp"
-_MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+# Customer message types that carry one media object (`{id, mime_type, sha256, ...}`).
+_INBOUND_MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 # Real customer messages the agent cannot see here, shown as "unsupported" rather than dropped.
 _SHOWN_AS_UNSUPPORTED = ("unsupported", "location", "contacts")
 _STATUSES = ("sent", "delivered", "read", "failed")
+# Our attachment type -> the Cloud API message type that sends it by link.
+_OUTBOUND_MEDIA_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
 _ECHO_FIELD = "smb_message_echoes"
 
 
@@ -41,18 +47,23 @@ class _Content(NamedTuple):
     payload: str | None = None
 
 
-class WhatsAppAdapter:
+class WhatsAppAdapter(MetaAdapter):
     """WhatsApp adapter; account_id is value.metadata.phone_number_id (the business number).
 
     Changes with field "messages" give messages and statuses. Field "smb_message_echoes"
     (only for WhatsApp Business app numbers in coexistence) gives an Echo per
     value.message_echoes[] item, recipient = `to`: those are replies typed in the phone app,
     which the Slack thread should show. The Cloud API itself never echoes. Other fields are
-    Ignored, as are message types not understood.
+    Ignored, as are message types not understood. There is no history API; accounts are
+    connected with a form (phone number id, system-user token, WABA id), not Facebook Login.
     """
 
     name: str = "whatsapp"
     webhook_object: str = "whatsapp_business_account"
+    label: str = "WhatsApp"
+    icon: str = ":iphone:"
+    color: str = "#25d366"
+    connect_method: ConnectMethod = "form"
     max_text_chars: int = 4096
     max_text_bytes: int | None = None
     extended_window: timedelta | None = None  # past 24 h only approved templates may go
@@ -72,7 +83,7 @@ class WhatsAppAdapter:
             "to": message.recipient_id,
         }
         if message.attachment_url:
-            kind = _MEDIA_TYPES.get(message.attachment_type or "", "document")
+            kind = _OUTBOUND_MEDIA_TYPES.get(message.attachment_type or "", "document")
             media: dict[str, Any] = {"link": message.attachment_url}
             if message.text and kind != "audio":
                 media["caption"] = message.text
@@ -102,8 +113,29 @@ class WhatsAppAdapter:
         }
         return f"{account_id}/messages", body
 
+    def _subscription(
+        self, external_id: str, parent_external_id: str | None
+    ) -> tuple[str | None, dict[str, str] | None]:
+        return parent_external_id, None  # the WABA; without it there is nothing to subscribe
 
-_MEDIA_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
+    def subscription_sharers(
+        self, external_id: str, parent_external_id: str | None
+    ) -> list[dict[str, str]] | None:
+        """Other numbers of the same WABA."""
+        if parent_external_id is None:
+            return None
+        return [{"platform": self.name, "parent_external_id": parent_external_id}]
+
+    async def describe_number(
+        self, graph: GraphApi, token: str, phone_number_id: str
+    ) -> dict[str, Any]:
+        """The phone number as Meta knows it (id, display number, verified name)."""
+        return await graph.get(
+            phone_number_id,
+            token=token,
+            params={"fields": "id,display_phone_number,verified_name"},
+        )
+
 
 ADAPTER = WhatsAppAdapter()
 
@@ -159,7 +191,7 @@ def _content(message: dict[str, Any]) -> _Content | str:
         return "message has no type"
     if kind == "text":
         return _Content(MessageKind.TEXT, text=str_at(message, "text", "body"))
-    if kind in _MEDIA_TYPES:
+    if kind in _INBOUND_MEDIA_TYPES:
         media = message.get(kind)
         if not isinstance(media, dict):
             return f"{kind} message has no {kind} object"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 
 from taskiq import Context, TaskiqDepends
 
-from inbox.models import Outbox
+from inbox.models import Message, Outbox
 from inbox.services.sending.outbox import MAX_ATTEMPTS, deliver, due_outbox, next_in_line, send_wait
 from inbox.tasks.broker import broker
 
@@ -51,6 +52,17 @@ async def send_message(outbox_id: str, context: Context = TaskiqDepends()) -> st
             return outcome
         await asyncio.sleep(wait + 0.05)
     return outcome
+
+
+async def enqueue_sends(messages: Sequence[Message]) -> None:
+    """Hand the outbox rows to the task queue; a failure here is healed by flush_outbox."""
+    for message in messages:
+        outbox_id = await Outbox.filter(message_id=message.id).values_list("id", flat=True)
+        for oid in outbox_id:
+            try:
+                await send_message.kiq(str(oid))
+            except Exception as exc:  # broker down: the row stays pending for flush_outbox
+                log.warning("could not enqueue send %s (%s); flush_outbox will retry", oid, exc)
 
 
 @broker.task(task_name="flush_outbox", schedule=[{"cron": "* * * * *"}])

@@ -42,3 +42,8 @@ async def sync_account_task(
     state = context.state
     result = await sync_account(account, graph=state.graph, cipher=state.cipher, bus=state.bus)
     return result.as_dict()
+
+
+async def request_sync(account_id: uuid.UUID) -> None:
+    """Queue a sync of one account now (what `POST /api/platforms/{id}/sync` calls)."""
+    await sync_account_task.kiq(str(account_id))

@@ -9,7 +9,8 @@ import pytest
 
 from inbox.models import Conversation, Message, Outbox, SlackEvent
 from inbox.services.ingest.pipeline import ingest
-from inbox.services.sending.outbox import enqueue_sends, queue_reply
+from inbox.services.sending.outbox import queue_reply
+from inbox.tasks.sending import enqueue_sends
 from tests.bot.conftest import (
     AGENT,
     CHANNEL,

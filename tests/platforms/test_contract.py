@@ -11,7 +11,7 @@ from inbox.platforms.base import PlatformAdapter, adapters, get_adapter, platfor
 from inbox.platforms.events import Event, Ignored
 from tests.helpers import FIXTURES, load_fixture
 
-PLATFORMS = ("instagram", "messenger", "whatsapp")
+PLATFORMS = platform_names()
 FIXTURE_FILES = sorted(
     (platform, path.stem)
     for platform in PLATFORMS
@@ -19,9 +19,10 @@ FIXTURE_FILES = sorted(
 )
 
 
-def test_registry_finds_exactly_the_three_platforms() -> None:
-    assert platform_names() == PLATFORMS
+def test_registry_lists_each_platform_once_sorted() -> None:
+    assert PLATFORMS == tuple(sorted(set(PLATFORMS)))
     assert sorted(adapters()) == list(PLATFORMS)
+    assert {"instagram", "messenger", "whatsapp"} <= set(PLATFORMS)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -32,7 +33,11 @@ def test_adapter_satisfies_protocol(platform: str) -> None:
 
 
 def test_fixture_set_is_complete() -> None:
-    assert len(FIXTURE_FILES) == 36
+    """Every registered platform has webhook fixtures, and no fixture folder lacks a platform."""
+    with_fixtures = {platform for platform, _ in FIXTURE_FILES}
+    assert with_fixtures == set(PLATFORMS)
+    folders = {p.name for p in Path(FIXTURES).iterdir() if p.is_dir()} - {"graph"}
+    assert folders == set(PLATFORMS)
 
 
 @pytest.mark.parametrize(("platform", "name"), FIXTURE_FILES)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from inbox.platforms.base import get_adapter
+from inbox.platforms.base import get_adapter, platform_names
 from inbox.platforms.events import (
     Echo,
     Event,
@@ -29,7 +29,7 @@ from inbox.platforms.events import (
 from inbox.platforms.outbound import split_text
 from tests.fuzzing import fuzz_settings, json_values, mutated_fixtures, shaped_bodies
 
-PLATFORMS = ("instagram", "messenger", "whatsapp")
+PLATFORMS = platform_names()
 EVENT_TYPES = typing.get_args(Event)
 
 

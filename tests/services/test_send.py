@@ -298,7 +298,7 @@ async def test_the_task_chain_sends_every_piece_in_order(client: object, graph: 
     import asyncio
 
     from inbox.appkeys import SETTINGS
-    from inbox.services.sending.outbox import enqueue_sends
+    from inbox.tasks.sending import enqueue_sends
 
     settings = client.app[SETTINGS]  # type: ignore[attr-defined]
     conversation = await _conversation(settings)

@@ -9,11 +9,10 @@ from taskiq import InMemoryBroker
 
 from inbox.bus import InProcessBus
 from inbox.models import Analytics, Message, PlatformAccount
-from inbox.services.sync.runner import request_sync
 from inbox.settings import Settings
 from inbox.tasks.analytics import aggregate_daily_analytics
 from inbox.tasks.broker import broker
-from inbox.tasks.sync import sync_all_platforms
+from inbox.tasks.sync import request_sync, sync_all_platforms
 from tests.factories import make_account, make_workspace
 from tests.fakes.graph import FakeGraph, conversations_page
 from web.wiring import attach_state

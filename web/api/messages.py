@@ -13,7 +13,8 @@ from inbox.serialize import conversation_dict, message_dict
 from inbox.services.conversations import listing
 from inbox.services.conversations import state as conversations
 from inbox.services.conversations.reading import mark_read
-from inbox.services.sending.outbox import ReplyAttachment, SendRefused, enqueue_sends, queue_reply
+from inbox.services.sending.outbox import ReplyAttachment, SendRefused, queue_reply
+from inbox.tasks.sending import enqueue_sends
 from web.api import schemas
 from web.api.common import (
     USER,

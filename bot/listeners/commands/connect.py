@@ -8,6 +8,7 @@ from bot.accounts.connect import login_blocks, whatsapp_modal
 from bot.install.home import home_workspace
 from bot.listeners.commands.registry import Invocation, subcommand
 from bot.slack import errors
+from inbox.platforms.base import get_adapter
 from inbox.services.accounts import meta_oauth
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,15 @@ async def connect(call: Invocation) -> None:
     """Answer with the login link, or open the WhatsApp modal."""
     words = call.args.lower().split()
     platform = words[0] if len(words) == 1 else ""
-    if platform not in (*meta_oauth.OAUTH_PLATFORMS, "whatsapp"):
+    adapter = get_adapter(platform)
+    if adapter is None:
         await call.reply(f"Usage: `/inbox {USAGE}`")
         return
     workspace, problem = await home_workspace(call.scope)
     if workspace is None:
         await call.reply(problem)
         return
-    if platform == "whatsapp":
+    if adapter.connect_method == "form":
         await _open_modal(call)
         return
     settings = call.settings

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from functools import reduce
+from operator import or_
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from inbox.bus import EventBus
 from inbox.graph import GraphClient, GraphError
 from inbox.models import OAuthState, PlatformAccount
+from inbox.platforms.base import GrantedPage, PlatformAdapter, Target, get_adapter
+from inbox.platforms.whatsapp import ADAPTER as WHATSAPP
 from inbox.serialize import account_dict
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.services.accounts.meta_oauth import OAuthError, exchange_code, list_pages
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)
-
-PAGE_FIELDS = (
-    "messages,message_echoes,message_reactions,messaging_postbacks,message_deliveries,message_reads"
-)
 
 
 class ConnectError(Exception):
@@ -35,16 +34,12 @@ class ConnectError(Exception):
         self.field = field
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """An account to connect, as Meta described it."""
-
-    platform: str
-    external_id: str
-    name: str
-    token: str
-    parent_external_id: str | None = None
-    token_expires_at: datetime | None = None
+def _adapter(platform: str) -> PlatformAdapter:
+    """The platform's adapter; ConnectError for a platform this cahts does not know."""
+    adapter = get_adapter(platform)
+    if adapter is None:
+        raise ConnectError(404, "unknown_platform", f"unknown platform {platform!r}")
+    return adapter
 
 
 async def save_account(
@@ -93,15 +88,12 @@ async def save_account(
 
 async def subscribe(graph: GraphClient, account: PlatformAccount, token: str) -> bool:
     """Subscribe the app to the account's webhooks; a failure is recorded on the account."""
-    if account.platform == "whatsapp":
-        if not account.parent_external_id:
-            return True
-        path, params = f"{account.parent_external_id}/subscribed_apps", None
-    else:
-        page = account.parent_external_id or account.external_id
-        path, params = f"{page}/subscribed_apps", {"subscribed_fields": PAGE_FIELDS}
+    adapter = _adapter(account.platform)
     try:
-        await graph.post(path, token=token, params=params)
+        if not await adapter.subscribe(
+            graph, token, account.external_id, account.parent_external_id
+        ):
+            return True
     except GraphError as exc:
         reason = f"webhook subscription failed: {exc.explain()}"
         await PlatformAccount.filter(id=account.id).update(
@@ -160,22 +152,13 @@ async def complete_oauth(
     bus: EventBus | None,
 ) -> tuple[list[PlatformAccount], list[str]]:
     """The callback's work: token exchange, Pages (and IG accounts), save, subscribe, announce."""
+    adapter = _adapter(state.platform)
     user_token = await exchange_code(graph, settings, code)
     pages = await list_pages(graph, user_token)
-    if state.platform == "instagram":
-        targets = [
-            Target("instagram", p.instagram_id, p.instagram_name or p.name, p.token, p.id)
-            for p in pages
-            if p.instagram_id
-        ]
-        if not targets:
-            raise OAuthError(
-                "none of the Pages you granted has an Instagram professional account linked"
-            )
-    else:
-        targets = [Target("messenger", p.id, p.name, p.token) for p in pages]
-        if not targets:
-            raise OAuthError("no Facebook Page was granted; choose at least one Page")
+    granted = [GrantedPage(p.id, p.name, p.token, p.instagram_id, p.instagram_name) for p in pages]
+    targets = adapter.connect_targets(granted)
+    if not targets:
+        raise OAuthError(adapter.no_targets_message)
     return await _connect(
         targets,
         state.workspace_id,  # type: ignore[attr-defined]
@@ -200,11 +183,7 @@ async def connect_whatsapp(
 ) -> tuple[PlatformAccount, bool]:
     """Check the number and token with the Graph API, then save, subscribe the WABA, announce."""
     try:
-        info = await graph.get(
-            phone_number_id,
-            token=token,
-            params={"fields": "id,display_phone_number,verified_name"},
-        )
+        info = await WHATSAPP.describe_number(graph, token, phone_number_id)
     except GraphError as exc:
         if exc.status == 0 or exc.status >= 500:
             raise ConnectError(
@@ -225,7 +204,7 @@ async def connect_whatsapp(
             "phone_number_id",
         )
     label = name or info.get("verified_name") or info.get("display_phone_number") or phone_number_id
-    target = Target("whatsapp", phone_number_id, str(label), token, waba_id)
+    target = Target(WHATSAPP.name, phone_number_id, str(label), token, waba_id)
     account, created = await save_account(workspace_id, user_id, target, cipher)
     await subscribe(graph, account, token)
     await announce(bus, account, "platform_connected")
@@ -235,16 +214,14 @@ async def connect_whatsapp(
 
 async def _shares_subscription(account: PlatformAccount) -> bool:
     """Whether another active account gets its webhooks through the same Page or WABA."""
-    others = PlatformAccount.filter(is_active=True).exclude(id=account.id)
-    if account.platform == "messenger":
-        return await others.filter(parent_external_id=account.external_id).exists()
-    anchor = account.parent_external_id
-    if anchor is None:
+    adapter = _adapter(account.platform)
+    sharers = adapter.subscription_sharers(account.external_id, account.parent_external_id)
+    if sharers is None:
         return True
-    if account.platform == "instagram":
-        page_in_use = await others.filter(platform="messenger", external_id=anchor).exists()
-        return page_in_use or await others.filter(parent_external_id=anchor).exists()
-    return await others.filter(platform="whatsapp", parent_external_id=anchor).exists()
+    if not sharers:
+        return False
+    others = PlatformAccount.filter(is_active=True).exclude(id=account.id)
+    return await others.filter(reduce(or_, (Q(**where) for where in sharers))).exists()
 
 
 async def disconnect(
@@ -254,10 +231,11 @@ async def disconnect(
     if not account.is_active:
         return
     if not await _shares_subscription(account):
-        page = account.parent_external_id or account.external_id
         try:
             token = cipher.decrypt(account.access_token)
-            await graph.call("DELETE", f"{page}/subscribed_apps", token=token)
+            await _adapter(account.platform).unsubscribe(
+                graph, token, account.external_id, account.parent_external_id
+            )
         except (GraphError, TokenDecryptError) as exc:
             log.info("unsubscribing %s %s failed: %s", account.platform, account.external_id, exc)
     await PlatformAccount.filter(id=account.id).update(is_active=False)

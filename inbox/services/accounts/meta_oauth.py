@@ -15,27 +15,15 @@ from urllib.parse import urlencode, urlsplit
 
 from inbox.graph import GraphClient, GraphError
 from inbox.models import OAuthState, User
+from inbox.platforms.base import adapters
 from inbox.settings import Settings
 
 STATE_TTL = timedelta(minutes=10)
 DIALOG_HOST = "https://www.facebook.com"
 CALLBACK_PATH = "/api/platforms/callback"
-OAUTH_PLATFORMS = ("instagram", "messenger")
-SCOPES = {
-    "messenger": (
-        "pages_show_list",
-        "pages_messaging",
-        "pages_manage_metadata",
-        "pages_read_engagement",
-    ),
-    "instagram": (
-        "instagram_basic",
-        "instagram_manage_messages",
-        "pages_show_list",
-        "pages_manage_metadata",
-        "pages_read_engagement",
-    ),
-}
+# Platforms connected through Facebook Login, and the scopes each asks for (their adapters say).
+OAUTH_PLATFORMS = tuple(n for n, a in adapters().items() if a.connect_method == "oauth")
+SCOPES = {name: adapters()[name].oauth_scopes for name in OAUTH_PLATFORMS}
 PAGE_FIELDS = "id,name,access_token,instagram_business_account{id,username,name}"
 _VERSION = re.compile(r"^v\d+\.\d+$")
 _STATE = re.compile(r"^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$")

@@ -17,8 +17,8 @@ from typing import Any
 from inbox.bus import EventBus
 from inbox.graph import GraphClient, GraphError, SendErrorKind
 from inbox.models import PlatformAccount
+from inbox.platforms.base import PlatformAdapter, get_adapter
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
-from inbox.services.sync.runner import instagram_graph_url, is_instagram_login_token
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,19 +59,20 @@ def _when(value: Any) -> datetime | None:
     return None
 
 
-async def _refresh_instagram(
-    account: PlatformAccount, token: str, graph: GraphClient, cipher: TokenCipher, now: datetime
+async def _refresh(
+    account: PlatformAccount,
+    adapter: PlatformAdapter,
+    token: str,
+    graph: GraphClient,
+    cipher: TokenCipher,
+    now: datetime,
 ) -> datetime | None:
-    """Trade an Instagram-Login token for a fresh one (another 60 days); store it encrypted."""
-    url = f"{instagram_graph_url(graph.base_url)}/refresh_access_token"
-    body = await graph.get(url, params={"grant_type": "ig_refresh_token", "access_token": token})
-    fresh = body.get("access_token")
-    if not isinstance(fresh, str) or not fresh:
-        raise GraphError(200, "the refresh answer carried no access_token")
-    seconds = body.get("expires_in")
-    expires = now + timedelta(seconds=seconds) if isinstance(seconds, int) else None
+    """Trade the token for a fresh one (Instagram Login: another 60 days); store it encrypted."""
+    fresh = await adapter.refresh_token(graph, token)
+    seconds = fresh.expires_in
+    expires = now + timedelta(seconds=seconds) if seconds is not None else None
     await PlatformAccount.filter(id=account.id).update(
-        access_token=cipher.encrypt(fresh), token_expires_at=expires
+        access_token=cipher.encrypt(fresh.token), token_expires_at=expires
     )
     return expires
 
@@ -115,16 +116,6 @@ async def _subscribed(
         )
 
 
-def _subscription_node(account: PlatformAccount, token: str) -> str | None:
-    """Where webhooks are subscribed: the Page (Messenger, Instagram via Facebook), the WABA."""
-    if account.platform == "messenger":
-        return account.external_id
-    parent = getattr(account, "parent_external_id", None)
-    if parent and not is_instagram_login_token(token):
-        return str(parent)
-    return None
-
-
 async def check_account(
     account: PlatformAccount,
     *,
@@ -143,17 +134,22 @@ async def check_account(
             "its token cannot be decrypted with the configured keys: reconnect it"
         )
         return check
+    adapter = get_adapter(account.platform)
+    if adapter is None:
+        check.problems.append(f"its platform {account.platform!r} is unknown to this cahts")
+        return check
     try:
-        if is_instagram_login_token(token):
+        if adapter.refreshes_token(token):
             left = None if check.expires_at is None else check.expires_at - now
             if left is None or timedelta(0) < left <= INSTAGRAM_REFRESH_BEFORE:
-                check.expires_at = await _refresh_instagram(account, token, graph, cipher, now)
+                check.expires_at = await _refresh(account, adapter, token, graph, cipher, now)
                 check.verified = check.refreshed = True
         elif (app_token := _app_token(settings)) is not None:
             expires = await _debug_token(token, app_token, graph, check)
             if check.verified:
                 check.expires_at = expires
-        node = _subscription_node(account, token)
+        parent = getattr(account, "parent_external_id", None)
+        node = adapter.subscription_node(account.external_id, parent, token)
         if node is not None and not check.problems:
             await _subscribed(node, token, graph, settings, check)
     except GraphError as exc:

@@ -75,7 +75,7 @@ async def queue_reply(
 
     Long text becomes several messages (platform limits); each attachment is its own
     message. Returns them in send order; enqueueing is the caller's next step
-    (`enqueue_sends`), so a crash between the two only delays the send.
+    (`inbox.tasks.sending.enqueue_sends`), so a crash between the two only delays the send.
     """
     now = now or datetime.now(UTC)
     account = await PlatformAccount.get(id=conversation.platform_account_id)  # type: ignore[attr-defined]
@@ -124,19 +124,6 @@ async def queue_reply(
             .update(last_message_at=now)
         )
     return created
-
-
-async def enqueue_sends(messages: Sequence[Message]) -> None:
-    """Hand the outbox rows to the task queue; a failure here is healed by flush_outbox."""
-    from inbox.tasks.sending import send_message
-
-    for message in messages:
-        outbox_id = await Outbox.filter(message_id=message.id).values_list("id", flat=True)
-        for oid in outbox_id:
-            try:
-                await send_message.kiq(str(oid))
-            except Exception as exc:  # broker down: the row stays pending for flush_outbox
-                log.warning("could not enqueue send %s (%s); flush_outbox will retry", oid, exc)
 
 
 async def _earlier_in_flight(outbox_id: uuid.UUID) -> bool:
@@ -273,18 +260,18 @@ async def deliver(
         attachment_url=files[0].get("url") if files else None,
         tag=decision.tag,
     )
-    path, body = adapter.send_request(account.external_id, outbound)
     started = time.monotonic()
     try:
         # Bounded well inside the lease, so a live attempt is never taken for a dead one.
         async with asyncio.timeout(lease().total_seconds() / 2):
-            response = await graph.post(path, token=token, json=body)
+            sent_id = await adapter.send(graph, token, account.external_id, outbound)
     except (GraphError, TimeoutError) as raised:
         exc = (
             raised
             if isinstance(raised, GraphError)
             else GraphError(0, "no answer from the Graph API in time")
         )
+        exc.kind = adapter.classify_error(exc.status, exc.code)
         if exc.kind is SendErrorKind.TOKEN_INVALID:
             await PlatformAccount.filter(id=account.id).update(
                 needs_attention=True, attention_reason=exc.explain()
@@ -298,7 +285,7 @@ async def deliver(
             )
             return "retry"
         return await _fail(outbox, message, exc.code, exc.explain(), bus)
-    mid = adapter.sent_message_id(response) or f"unknown:{outbox.id}"
+    mid = sent_id or f"unknown:{outbox.id}"
     await _mark_sent(outbox, message, account, mid)
     await _publish_status(message, DeliveryStatus.SENT, None, None, bus)
     return "sent"

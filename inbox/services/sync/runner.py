@@ -14,17 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from inbox.bus import EventBus
 from inbox.graph import GraphClient, GraphError, SendErrorKind
 from inbox.models import PlatformAccount
-from inbox.platforms.history import (
-    CONVERSATION_FIELDS,
-    ConversationsPage,
-    history_platform,
-    parse_conversations_page,
-)
+from inbox.platforms.base import PlatformAdapter, get_adapter
+from inbox.platforms.history import ConversationsPage
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.services.ingest.pipeline import store_events
 
@@ -33,8 +28,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 OVERLAP = timedelta(minutes=10)
 FIRST_SYNC_LOOKBACK = timedelta(days=1)
-INSTAGRAM_GRAPH_HOST = "graph.instagram.com"
-FACEBOOK_GRAPH_HOST = "graph.facebook.com"
 
 Progress = Callable[["SyncResult", ConversationsPage], Awaitable[None] | None]
 
@@ -42,42 +35,6 @@ Progress = Callable[["SyncResult", ConversationsPage], Awaitable[None] | None]
 def max_pages() -> int:
     """Pages of conversations one sync reads at most (SYNC_MAX_PAGES, default 20)."""
     return max(int(os.environ.get("SYNC_MAX_PAGES", "20")), 1)
-
-
-def is_instagram_login_token(token: str) -> bool:
-    """Instagram-Login user tokens (IGAA…, IGQV…) are served by graph.instagram.com."""
-    return token.startswith("IG")
-
-
-def instagram_graph_url(graph_url: str) -> str:
-    """graph.instagram.com with META_GRAPH_URL's version; any other host (a fake) is kept."""
-    override = (os.environ.get("META_INSTAGRAM_GRAPH_URL") or "").strip().rstrip("/")
-    if override:
-        return override
-    parts = urlsplit(graph_url)
-    if parts.hostname != FACEBOOK_GRAPH_HOST:
-        return graph_url.rstrip("/")
-    return urlunsplit(parts._replace(netloc=INSTAGRAM_GRAPH_HOST)).rstrip("/")
-
-
-def graph_base(graph: GraphClient, token: str) -> str:
-    """The Graph host that serves this token."""
-    if is_instagram_login_token(token):
-        return instagram_graph_url(graph.base_url)
-    return graph.base_url
-
-
-def conversations_node(account: PlatformAccount, token: str) -> str:
-    """Whose conversations to list: the Page (Messenger; Instagram via its Page), else `me`.
-
-    `me` is the token's owner: the Instagram account itself for an Instagram-Login token.
-    """
-    if account.platform == "messenger":
-        return account.external_id
-    parent = getattr(account, "parent_external_id", None)
-    if parent and not is_instagram_login_token(token):
-        return str(parent)
-    return "me"
 
 
 @dataclass(slots=True)
@@ -149,14 +106,14 @@ async def sync_account(
         since=_since(account, days, now),
     )
     await _publish(bus, result.event("sync_started"))
-    meta_platform = history_platform(account.platform)
-    if meta_platform is None:
+    adapter = get_adapter(account.platform)
+    if adapter is None or not adapter.has_history:
         result.status = "not_supported"
         result.error = f"{account.platform} has no history API; only webhooks bring its messages"
         log.info("%s account %s: %s", account.platform, account.external_id, result.error)
     else:
         try:
-            await _pages(account, meta_platform, result, graph, cipher, bus, progress)
+            await _pages(account, adapter, result, graph, cipher, bus, progress)
         except TokenDecryptError as exc:
             result.status, result.error = "failed", str(exc)
         except GraphError as exc:
@@ -177,7 +134,7 @@ async def sync_account(
 
 async def _pages(
     account: PlatformAccount,
-    meta_platform: str,
+    adapter: PlatformAdapter,
     result: SyncResult,
     graph: GraphClient,
     cipher: TokenCipher,
@@ -185,14 +142,17 @@ async def _pages(
     progress: Progress | None,
 ) -> None:
     token = cipher.decrypt(account.access_token)
-    node = conversations_node(account, token)
-    url = f"{graph_base(graph, token)}/{node}/conversations"
-    params = {"platform": meta_platform, "fields": CONVERSATION_FIELDS, "limit": str(PAGE_SIZE)}
+    parent = getattr(account, "parent_external_id", None)
+    request = adapter.history_request(graph.base_url, token, account.external_id, parent)
+    if request is None:
+        return
+    url, first = request
+    params = {**first, "limit": str(PAGE_SIZE)}
     seen_cursors: set[str] = set()
     limit = max_pages() if result.kind == "sync" else 10 * max_pages()
     while True:
         body = await graph.get(url, token=token, params=params)
-        page = parse_conversations_page(account.platform, account.external_id, body, result.since)
+        page = adapter.parse_history(account.external_id, body, result.since)
         result.pages += 1
         result.conversations += page.conversations
         if page.events:
@@ -210,10 +170,3 @@ async def _pages(
             return
         seen_cursors.add(page.after)
         params = {**params, "after": page.after}
-
-
-async def request_sync(account_id: uuid.UUID) -> None:
-    """Queue a sync of one account now (what `POST /api/platforms/{id}/sync` calls)."""
-    from inbox.tasks.sync import sync_account_task
-
-    await sync_account_task.kiq(str(account_id))

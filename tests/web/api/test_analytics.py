@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
 from inbox.models import Analytics
+from inbox.platforms.base import platform_names
 from tests.factories import make_analytics, make_conversation, make_message
 from tests.web.api.conftest import Member
 
@@ -155,7 +156,7 @@ async def test_csv_export_contents(client: TestClient, figures: Member) -> None:
 async def test_csv_export_of_many_rows_is_streamed_in_order(
     client: TestClient, alice: Member
 ) -> None:
-    platforms = ("instagram", "messenger", "whatsapp")
+    platforms = platform_names()
     await Analytics.bulk_create(
         [
             Analytics(workspace=alice.workspace, date=_day(n), platform=p, total_messages=n)

@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from inbox.models import Conversation, Workspace
+from inbox.platforms.base import platform_names
 from tests.factories import (
     make_account,
     make_analytics,
@@ -44,7 +45,7 @@ async def _seed(app: LiveApp) -> dict[str, str]:
     key = app.settings.token_encryption_keys[0]
     workspace = await Workspace.create(name="Fuzz")
     owner = await make_owner(workspace, "fuzz@example.com")
-    for platform in ("messenger", "instagram", "whatsapp"):
+    for platform in platform_names():
         account = await make_account(workspace, platform, key=key)
         conversation: Conversation = await make_conversation(account, unread=1)
         await make_message(conversation, f"hello from {platform}")
