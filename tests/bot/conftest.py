@@ -18,7 +18,8 @@ from aiohttp.test_utils import TestClient
 
 from bot.mirror.conversation import Clients
 from bot.slack.client import slack_client
-from inbox.appkeys import WRITER
+from inbox.appkeys import BUS, WRITER
+from inbox.bus import EventBus
 from inbox.graph import GraphClient
 from inbox.models import Conversation, PlatformAccount, Workspace
 from inbox.services.accounts.crypto import TokenCipher
@@ -112,6 +113,11 @@ class Loop:
         await self.client.app[WRITER].idle()  # announcing (the mirror's kick) follows the 200
         await settle()
         return response
+
+    @property
+    def bus(self) -> EventBus:
+        """The app's event bus, with the hooks its root gave it (the Slack mirror's kicks)."""
+        return self.client.app[BUS]
 
     async def signed(self, body: bytes, content_type: str, **headers: str) -> ClientResponse:
         """POST /slack/events signed with the app's secret."""

@@ -119,8 +119,10 @@ async def test_a_press_that_changes_nothing_updates_nothing(loop: Loop) -> None:
 async def test_changes_from_the_api_or_dashboard_update_the_root_too(loop: Loop) -> None:
     conversation = await _opened(loop)
     user = await make_user(loop.workspace, "dana@example.com")
-    await conversations.assign(loop.workspace.id, conversation.id, user_id=user.id, actor="api")
-    await conversations.resolve(loop.workspace.id, conversation.id, actor="api")
+    await conversations.assign(
+        loop.workspace.id, conversation.id, user_id=user.id, actor="api", bus=loop.bus
+    )
+    await conversations.resolve(loop.workspace.id, conversation.id, actor="api", bus=loop.bus)
     await settle()
 
     stored = await Conversation.get()
@@ -171,7 +173,7 @@ async def test_a_stale_card_whose_kick_was_lost_is_caught_by_the_sweep(loop: Loo
 async def test_a_card_whose_root_is_gone_asks_for_a_relink(loop: Loop) -> None:
     conversation = await _opened(loop)
     loop.slack.delete(CHANNEL, str(conversation.slack_thread_ts))
-    await conversations.resolve(loop.workspace.id, conversation.id)
+    await conversations.resolve(loop.workspace.id, conversation.id, bus=loop.bus)
     await settle()
     assert (await Conversation.get()).slack_relink == "root_deleted"
 
