@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from inbox.bus import EventBus
+from inbox.events import Event, SyncCompleted, SyncStarted
 from inbox.graph import GraphClient, GraphError, SendErrorKind
 from inbox.models import PlatformAccount
 from inbox.platforms.history import (
@@ -106,10 +107,6 @@ class SyncResult:
         )
         return data
 
-    def event(self, event_type: str) -> dict[str, Any]:
-        """A `sync_started` / `sync_completed` bus event."""
-        return {"type": event_type, **self.as_dict()}
-
 
 def _since(account: PlatformAccount, days: float | None, now: datetime) -> datetime:
     if days is not None:
@@ -118,7 +115,7 @@ def _since(account: PlatformAccount, days: float | None, now: datetime) -> datet
     return (last if last is not None else now - FIRST_SYNC_LOOKBACK) - OVERLAP
 
 
-async def _publish(bus: EventBus | None, event: dict[str, Any]) -> None:
+async def _publish(bus: EventBus | None, event: Event) -> None:
     if bus is not None:
         await bus.publish(event)
 
@@ -148,7 +145,7 @@ async def sync_account(
         kind=kind,
         since=_since(account, days, now),
     )
-    await _publish(bus, result.event("sync_started"))
+    await _publish(bus, SyncStarted.of(result))
     meta_platform = history_platform(account.platform)
     if meta_platform is None:
         result.status = "not_supported"
@@ -171,7 +168,7 @@ async def sync_account(
         log.warning(
             "%s of %s account %s failed: %s", kind, account.platform, account.id, result.error
         )
-    await _publish(bus, result.event("sync_completed"))
+    await _publish(bus, SyncCompleted.of(result))
     return result
 
 
