@@ -84,6 +84,16 @@ class NewMessage(Event):
             conversation_dict(conversation, platform),
         )
 
+    def wire(self) -> Wire:
+        """The `new_message` dict, written out: one per stored message, the hot path."""
+        return {
+            "type": "new_message",
+            "workspace_id": str(self.workspace_id),
+            "conversation_id": str(self.conversation_id),
+            "message": self.message,
+            "conversation": self.conversation,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class MessageStatus(Event):

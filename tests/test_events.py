@@ -107,3 +107,8 @@ def test_conversation_updated_and_account_attention_wire() -> None:
         "needs_attention",
         "reason",
     ]
+
+
+def test_new_message_wire_written_out_matches_the_field_order() -> None:
+    event = events.NewMessage(WORKSPACE, uuid.uuid4(), {"id": "m"}, {"id": "c"})
+    assert list(event.wire().items()) == list(events.Event.wire(event).items())
