@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from inbox.events import Event, Wire
 from inbox.hooks import Hooks
 
 log = logging.getLogger(__name__)
@@ -17,8 +18,6 @@ CHANNEL = "cahts:events"
 QUEUE_SIZE = 1000
 INTERRUPTED = "events_interrupted"
 RECONNECT_MAX_SECONDS = 2.0
-
-DomainEvent = dict[str, Any]
 
 
 class EventBus(Protocol):
@@ -36,8 +35,8 @@ class EventBus(Protocol):
     async def close(self) -> None:
         """Stop delivering events and release connections."""
 
-    async def publish(self, event: DomainEvent) -> None:
-        """Send one event (a JSON-able dict with a `type`) to every subscriber."""
+    async def publish(self, event: Event) -> None:
+        """Send one typed event to every subscriber, which receives its `wire()` dict."""
 
     def subscribe(self) -> Subscription:
         """A new subscription receiving every event published from now on."""
@@ -48,11 +47,11 @@ class Subscription:
 
     def __init__(self, hub: _LocalFanout, size: int = QUEUE_SIZE) -> None:
         self._hub = hub
-        self.queue: asyncio.Queue[DomainEvent] = asyncio.Queue(maxsize=size)
+        self.queue: asyncio.Queue[Wire] = asyncio.Queue(maxsize=size)
         self.dropped = 0
         self.interrupted = False  # the bus lost events meanwhile (Redis was away)
 
-    def offer(self, event: DomainEvent) -> None:
+    def offer(self, event: Wire) -> None:
         """Queue an event without waiting, dropping the oldest when full."""
         if self.queue.full():
             with contextlib.suppress(asyncio.QueueEmpty):
@@ -60,7 +59,7 @@ class Subscription:
             self.dropped += 1
         self.queue.put_nowait(event)
 
-    async def get(self) -> DomainEvent:
+    async def get(self) -> Wire:
         """Wait for the next event."""
         return await self.queue.get()
 
@@ -68,7 +67,7 @@ class Subscription:
         """Stop receiving events."""
         self._hub.remove(self)
 
-    async def __aiter__(self) -> AsyncIterator[DomainEvent]:
+    async def __aiter__(self) -> AsyncIterator[Wire]:
         while True:
             yield await self.get()
 
@@ -93,7 +92,7 @@ class _LocalFanout:
     def remove(self, sub: Subscription) -> None:
         self._subs.discard(sub)
 
-    def deliver(self, event: DomainEvent) -> None:
+    def deliver(self, event: Wire) -> None:
         for sub in list(self._subs):
             sub.offer(event)
 
@@ -117,9 +116,9 @@ class InProcessBus:
     async def close(self) -> None:
         """Nothing to release."""
 
-    async def publish(self, event: DomainEvent) -> None:
-        """Deliver to local subscribers at once."""
-        self._fanout.deliver(event)
+    async def publish(self, event: Event) -> None:
+        """Deliver the event's wire dict to local subscribers at once."""
+        self._fanout.deliver(event.wire())
 
     def subscribe(self) -> Subscription:
         """Subscribe to events published in this process."""
@@ -153,12 +152,12 @@ class RedisBus:
                 await self._listener
         await self._redis.aclose()
 
-    async def publish(self, event: DomainEvent) -> None:
-        """Publish to every process; a Redis outage is logged, never raised to the caller."""
+    async def publish(self, event: Event) -> None:
+        """Publish the wire dict to every process; a Redis outage is logged, never raised."""
         try:
-            await self._redis.publish(self._channel, json.dumps(event, default=str))
+            await self._redis.publish(self._channel, json.dumps(event.wire(), default=str))
         except Exception as exc:  # the bus is a notification, the database stays the truth
-            log.warning("event bus publish failed (%s): %s", event.get("type"), exc)
+            log.warning("event bus publish failed (%s): %s", event.type, exc)
 
     def subscribe(self) -> Subscription:
         """Subscribe to events published by any process."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from inbox.events import AccountAttention
     from inbox.services.conversations.state import ConversationChange
     from inbox.services.ingest.storage import IngestResult
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 StoreHook = Callable[["IngestResult"], Awaitable[None]]
 ChangeHook = Callable[["ConversationChange"], Awaitable[None]]
-AttentionHook = Callable[[Any], Awaitable[None]]
+AttentionHook = Callable[["AccountAttention"], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -34,7 +35,7 @@ class Hooks:
         """Run the after-change hooks on a committed conversation change."""
         await _run(self.after_change, change, "conversation change")
 
-    async def attention(self, event: Any) -> None:
+    async def attention(self, event: AccountAttention) -> None:
         """Run the hooks that tell people an account needs attention (or is fine again)."""
         await _run(self.on_attention, event, "account attention")
 

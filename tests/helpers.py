@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from tortoise.backends.asyncpg.client import TransactionWrapper
 
+from inbox.events import Event
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -73,3 +75,23 @@ def require_tool(found: bool, missing: str) -> None:
     if os.environ.get("CAHTS_TESTS_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{missing}, and CAHTS_TESTS_REQUIRE_TOOLS=1")
     pytest.skip(missing)
+
+
+class RawEvent(Event):
+    """A bus event given as its wire dict: tests of the bus and the hub publish any shape."""
+
+    __slots__ = ("data",)
+    type = "raw"
+    browser = False
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def wire(self) -> dict[str, Any]:
+        """The dict as given."""
+        return self.data
+
+
+def raw_event(data: dict[str, Any]) -> RawEvent:
+    """An event that puts exactly `data` on the bus."""
+    return RawEvent(data)

@@ -11,13 +11,14 @@ import redis.asyncio as aioredis
 
 from inbox.bus import QUEUE_SIZE, InProcessBus, RedisBus
 from tests.conftest import REDIS_URL
+from tests.helpers import raw_event
 
 
 async def test_in_process_delivers_to_every_subscriber() -> None:
     bus = InProcessBus()
     await bus.start()
     first, second = bus.subscribe(), bus.subscribe()
-    await bus.publish({"type": "message.created", "n": 1})
+    await bus.publish(raw_event({"type": "message.created", "n": 1}))
     assert first.queue.get_nowait() == {"type": "message.created", "n": 1}
     assert second.queue.get_nowait() == {"type": "message.created", "n": 1}
     await bus.close()
@@ -27,7 +28,7 @@ async def test_closed_subscription_gets_nothing() -> None:
     bus = InProcessBus()
     sub = bus.subscribe()
     sub.close()
-    await bus.publish({"type": "message.created"})
+    await bus.publish(raw_event({"type": "message.created"}))
     assert sub.queue.empty()
     await bus.close()
 
@@ -37,7 +38,7 @@ async def test_full_subscription_keeps_newest_and_counts_dropped() -> None:
     sub = bus.subscribe()
     total = QUEUE_SIZE + 5
     for n in range(total):
-        await bus.publish({"type": "tick", "n": n})
+        await bus.publish(raw_event({"type": "tick", "n": n}))
     assert sub.dropped == 5
     kept = [sub.queue.get_nowait()["n"] for _ in range(sub.queue.qsize())]
     assert kept == list(range(5, total))
@@ -64,7 +65,7 @@ async def two_buses(channel: str) -> AsyncIterator[tuple[RedisBus, RedisBus]]:
 async def test_redis_event_crosses_buses(two_buses: tuple[RedisBus, RedisBus]) -> None:
     sender, receiver = two_buses
     sub = receiver.subscribe()
-    await sender.publish({"type": "message.created", "id": "m1"})
+    await sender.publish(raw_event({"type": "message.created", "id": "m1"}))
     event = await asyncio.wait_for(sub.get(), timeout=2)
     assert event == {"type": "message.created", "id": "m1"}
 
@@ -79,7 +80,7 @@ async def test_redis_malformed_message_is_skipped(
         await raw.publish(channel, b"{not json")
     finally:
         await raw.aclose()
-    await receiver.publish({"type": "after", "ok": True})
+    await receiver.publish(raw_event({"type": "after", "ok": True}))
     event = await asyncio.wait_for(sub.get(), timeout=2)
     assert event == {"type": "after", "ok": True}
     assert sub.queue.empty()
@@ -88,6 +89,6 @@ async def test_redis_malformed_message_is_skipped(
 async def test_redis_publish_when_unreachable_does_not_raise() -> None:
     bus = RedisBus("redis://127.0.0.1:1")
     try:
-        await bus.publish({"type": "message.created"})
+        await bus.publish(raw_event({"type": "message.created"}))
     finally:
         await bus.close()

@@ -18,6 +18,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from inbox import db
 from inbox.appkeys import BUS, SETTINGS
 from inbox.bus import QUEUE_SIZE
+from inbox.events import BROWSER_TYPES
 from inbox.httpjson import DB_UNAVAILABLE
 from inbox.jsonbody import parse_json
 from inbox.metrics import WEBSOCKETS
@@ -33,20 +34,7 @@ SEND_TIMEOUT = 5.0
 MAX_FRAME = 64 * 1024
 MAX_FRAMES_PER_SECOND = 20
 HEARTBEAT = 20.0
-FORWARDED = frozenset(
-    {
-        "new_message",
-        "message_read",
-        "message_status",
-        "message_reaction",
-        "message_deleted",
-        "platform_connected",
-        "sync_started",
-        "sync_completed",
-        "account_attention",
-        "conversation_updated",
-    }
-)
+FORWARDED = BROWSER_TYPES  # the event types whose class says browsers see them
 # Application close codes (4000-4999): the reason is also sent as text.
 UNAUTHORIZED = 4401
 POLICY = 1008

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.install.workspaces import target_for
 from bot.slack.client import slack_client
+from inbox.events import AccountAttention
 from inbox.models import PlatformAccount
 from inbox.settings import Settings
 
@@ -22,9 +22,9 @@ class AttentionPoster:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def __call__(self, event: Any) -> None:
+    async def __call__(self, event: AccountAttention) -> None:
         """Post the `account_attention` event's news, if the workspace has a Slack channel."""
-        account = await PlatformAccount.get_or_none(id=event["account_id"])
+        account = await PlatformAccount.get_or_none(id=event.account_id)
         if account is None:
             return
         target = await target_for(self.settings, account.workspace_id)  # type: ignore[attr-defined]
@@ -32,7 +32,7 @@ class AttentionPoster:
         if target is None or not channel:
             return
         label = f"{account.platform.capitalize()} account {account.name or account.external_id}"
-        reason = event["reason"]
+        reason = event.reason
         text = (
             f":warning: {label} needs attention: {reason}."
             if reason is not None

@@ -21,6 +21,7 @@ from bot.mirror.conversation import Clients, mirror_conversation
 from bot.mirror.sweep import closing_windows, pending_conversations
 from bot.slack.client import slack_client
 from bot.slack.errors import SlackRefused, call
+from inbox.events import IngestEvent, MessageStatus, NewMessage
 from inbox.models import Conversation, Message, SlackEvent
 from inbox.services.conversations.state import ConversationChange
 from inbox.services.ingest.storage import IngestResult
@@ -131,7 +132,7 @@ async def kick(conversation_ids: Iterable[uuid.UUID | str], *, changes: bool = T
             log.warning("could not enqueue Slack mirror of %s: %s", conversation_id, exc)
 
 
-async def _conversations_of(message_ids: Iterable[str]) -> set[uuid.UUID]:
+async def _conversations_of(message_ids: Iterable[uuid.UUID | str]) -> set[uuid.UUID]:
     ids: list[uuid.UUID] = []
     for value in message_ids:
         try:
@@ -151,25 +152,26 @@ async def after_store(result: IngestResult) -> None:
     targets: set[uuid.UUID] = set(result.conversations)
     plain: set[uuid.UUID] = set()  # only new customer messages: nothing else to show
     other: set[uuid.UUID] = set()
-    status_messages: list[str] = []
+    status_messages: list[uuid.UUID] = []
     for event in result.events:
-        if event.get("conversation_id"):
-            conversation = uuid.UUID(str(event["conversation_id"]))
-            targets.add(conversation)
-            (plain if _plain_new_message(event) else other).add(conversation)
-        if event.get("type") == "message_status":
-            status_messages.extend(event.get("message_ids") or [])
+        if isinstance(event, MessageStatus):
+            status_messages.extend(event.message_ids)
+            continue
+        conversation = event.conversation_id
+        targets.add(conversation)
+        (plain if _plain_new_message(event) else other).add(conversation)
     marks = targets - (plain - other) | await _conversations_of(status_messages)
     await kick(sorted(targets - marks), changes=False)
     await kick(sorted(marks))
 
 
-def _plain_new_message(event: dict[str, Any]) -> bool:
+def _plain_new_message(event: IngestEvent) -> bool:
     """A customer's new message that carries no reaction and was not unsent."""
-    message = event.get("message") or {}
+    if not isinstance(event, NewMessage):
+        return False
+    message = event.message
     return (
-        event.get("type") == "new_message"
-        and message.get("is_incoming") is True
+        message.get("is_incoming") is True
         and not message.get("is_deleted")
         and not message.get("reaction")
     )

@@ -124,7 +124,7 @@ async def test_whatsapp_failed_status_keeps_the_error(accounts: dict[str, Platfo
     assert "24 hours" in (message.error_message or "") or "Re-engagement" in (
         message.error_message or ""
     )
-    assert result.events[0]["type"] == "message_status"
+    assert result.events[0].type == "message_status"
 
 
 async def test_messenger_read_watermark_marks_only_older_outgoing(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inbox.bus import InProcessBus
+from inbox.events import NewMessage
 from inbox.graph import GraphClient
 from inbox.hooks import Hooks
 from inbox.models import Conversation, Message, PlatformAccount
@@ -43,7 +44,9 @@ class Mirror:
         self.bus = InProcessBus(Hooks(after_store=[self]))
 
     async def __call__(self, result: IngestResult) -> None:
-        self.posted += [e["message"]["platform_message_id"] for e in result.events]
+        self.posted += [
+            e.message["platform_message_id"] for e in result.events if isinstance(e, NewMessage)
+        ]
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from inbox.appkeys import BUS
 from inbox.metrics import WEBSOCKETS
 from inbox.models import User
 from tests.fuzzing import fuzz_settings, json_values
+from tests.helpers import raw_event
 from tests.web.test_ws import _connect, _next_of, _post, _token, _workspace_with_account
 from web import ws as ws_module
 
@@ -103,9 +104,9 @@ async def test_every_event_type_reaches_its_own_workspace_only(client: TestClien
     bob_workspace = str(bob.workspace_id)  # type: ignore[attr-defined]
     bus = client.app[BUS]
     for kind in sorted(ws_module.FORWARDED):
-        await bus.publish({"type": kind, "workspace_id": bob_workspace, "marker": kind})
-    await bus.publish({"type": "new_message", "marker": "no workspace"})
-    await bus.publish({"type": "slack_internal", "workspace_id": bob_workspace})
+        await bus.publish(raw_event({"type": kind, "workspace_id": bob_workspace, "marker": kind}))
+    await bus.publish(raw_event({"type": "new_message", "marker": "no workspace"}))
+    await bus.publish(raw_event({"type": "slack_internal", "workspace_id": bob_workspace}))
     received = [await socket_b.receive_json(timeout=5) for _ in ws_module.FORWARDED]
     assert sorted(frame["marker"] for frame in received) == sorted(ws_module.FORWARDED)
     with pytest.raises(TimeoutError):

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from inbox.bus import QUEUE_SIZE, InProcessBus
+from tests.helpers import raw_event
 from web.ws_hub import POLICY, Hub
 
 
@@ -44,15 +45,15 @@ async def test_events_reach_the_sockets_of_their_workspace_only() -> None:
     a1, a2, b = Socket("A"), Socket("A"), Socket("B")
     for socket in (a1, a2, b):
         hub.join(socket, bus)
-    await bus.publish({"type": "new_message", "workspace_id": "A", "n": 1})
-    await bus.publish({"type": "internal_only", "workspace_id": "A", "n": 2})
-    await bus.publish({"type": "new_message", "workspace_id": "B", "n": 3})
+    await bus.publish(raw_event({"type": "new_message", "workspace_id": "A", "n": 1}))
+    await bus.publish(raw_event({"type": "internal_only", "workspace_id": "A", "n": 2}))
+    await bus.publish(raw_event({"type": "new_message", "workspace_id": "B", "n": 3}))
     await _until(b, lambda: b.got)
     assert [e["n"] for e in a1.got] == [1]
     assert [e["n"] for e in a2.got] == [1]
     assert [e["n"] for e in b.got] == [3]
     hub.leave(a2)
-    await bus.publish({"type": "new_message", "workspace_id": "A", "n": 4})
+    await bus.publish(raw_event({"type": "new_message", "workspace_id": "A", "n": 4}))
     await _until(a1, lambda: len(a1.got) == 2)
     assert [e["n"] for e in a2.got] == [1]
     await hub.close()
@@ -64,7 +65,7 @@ async def test_a_broken_socket_does_not_stop_the_others() -> None:
     hub.join(broken, bus)
     hub.join(fine, bus)
     for n in range(3):
-        await bus.publish({"type": "new_message", "workspace_id": "A", "n": n})
+        await bus.publish(raw_event({"type": "new_message", "workspace_id": "A", "n": n}))
     await _until(fine, lambda: len(fine.got) == 3)
     assert [e["n"] for e in fine.got] == [0, 1, 2]
     await hub.close()
@@ -76,10 +77,10 @@ async def test_when_the_hub_falls_behind_every_socket_is_told_to_resync() -> Non
     hub.join(a, bus)
     hub.join(b, bus)
     for n in range(QUEUE_SIZE + 5):  # published without yielding: the hub's queue overflows
-        await bus.publish({"type": "new_message", "workspace_id": "A", "n": n})
+        await bus.publish(raw_event({"type": "new_message", "workspace_id": "A", "n": n}))
     await _until(b, lambda: a.ended is not None and b.ended is not None)
     assert a.ended == (POLICY, "too slow: events were dropped")
     assert b.ended == a.ended
-    await bus.publish({"type": "new_message", "workspace_id": "B", "n": -1})
+    await bus.publish(raw_event({"type": "new_message", "workspace_id": "B", "n": -1}))
     await _until(b, lambda: any(e["n"] == -1 for e in b.got))  # it goes on for sockets still open
     await hub.close()

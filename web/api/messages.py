@@ -7,6 +7,7 @@ import uuid
 from aiohttp import web
 
 from inbox.appkeys import BUS
+from inbox.events import NewMessage
 from inbox.models import Conversation, Message, PlatformAccount
 from inbox.pagination import Page
 from inbox.serialize import conversation_dict, message_dict
@@ -134,15 +135,7 @@ async def send_message(request: web.Request) -> web.Response:
     platform = await _platform_of(conversation.platform_account_id)  # type: ignore[attr-defined]
     fresh = await Conversation.get(id=conversation.id)
     for message in queued:
-        await request.app[BUS].publish(
-            {
-                "type": "new_message",
-                "workspace_id": str(fresh.workspace_id),  # type: ignore[attr-defined]
-                "conversation_id": str(fresh.id),
-                "message": message_dict(message, platform),
-                "conversation": conversation_dict(fresh, platform),
-            }
-        )
+        await request.app[BUS].publish(NewMessage.of(message, fresh, platform))
     dicts = [message_dict(m, platform) for m in queued]
     return web.json_response(
         {**dicts[0], "messages": dicts},

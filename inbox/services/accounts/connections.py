@@ -11,11 +11,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from inbox.bus import EventBus
+from inbox.events import AccountChange, account_event
 from inbox.graph import GraphClient, GraphError
 from inbox.models import OAuthState, PlatformAccount
 from inbox.platforms.base import GrantedPage, PlatformAdapter, Target, get_adapter
 from inbox.platforms.whatsapp import ADAPTER as WHATSAPP
-from inbox.serialize import account_dict
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.services.accounts.meta_oauth import OAuthError, exchange_code, list_pages
 from inbox.settings import Settings
@@ -105,18 +105,12 @@ async def subscribe(graph: GraphClient, account: PlatformAccount, token: str) ->
     return True
 
 
-async def announce(bus: EventBus | None, account: PlatformAccount, kind: str) -> None:
+async def announce(bus: EventBus | None, account: PlatformAccount, kind: AccountChange) -> None:
     """Publish `platform_connected` / `platform_disconnected` with the account as JSON."""
     if bus is None:
         return
     fresh = await PlatformAccount.get(id=account.id)
-    await bus.publish(
-        {
-            "type": kind,
-            "workspace_id": str(fresh.workspace_id),  # type: ignore[attr-defined]
-            "account": account_dict(fresh),
-        }
-    )
+    await bus.publish(account_event(kind, fresh))
 
 
 async def _connect(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inbox.bus import EventBus
+from inbox.events import AccountAttention
 from inbox.graph import GraphClient, GraphError, SendErrorKind
 from inbox.models import PlatformAccount
 from inbox.platforms.base import PlatformAdapter, get_adapter
@@ -200,15 +201,7 @@ async def tell(account: PlatformAccount, reason: str | None, *, bus: EventBus | 
     """`account_attention` for the dashboard, then the attention hooks (the bot's Slack line)."""
     if bus is None:
         return
-    event = {
-        "type": "account_attention",
-        "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
-        "account_id": str(account.id),
-        "platform": account.platform,
-        "name": account.name,
-        "needs_attention": reason is not None,
-        "reason": reason,
-    }
+    event = AccountAttention.of(account, reason)
     await bus.publish(event)
     await bus.hooks.attention(event)
 

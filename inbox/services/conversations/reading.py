@@ -8,8 +8,8 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from inbox.bus import EventBus
+from inbox.events import MessageRead
 from inbox.models import Conversation, Message
-from inbox.serialize import message_dict
 
 
 async def mark_read(
@@ -29,14 +29,5 @@ async def mark_read(
     message.is_read = True
     if changed and bus is not None:
         conversation = await Conversation.get(id=message.conversation_id)  # type: ignore[attr-defined]
-        await bus.publish(
-            {
-                "type": "message_read",
-                "workspace_id": str(workspace_id),
-                "message_id": str(message.id),
-                "conversation_id": str(conversation.id),
-                "unread_count": conversation.unread_count,
-                "message": message_dict(message),
-            }
-        )
+        await bus.publish(MessageRead.of(workspace_id, message, conversation))
     return message

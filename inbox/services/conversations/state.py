@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from inbox.bus import EventBus
+from inbox.events import ConversationUpdated
 from inbox.models import Conversation, User
 
 log = logging.getLogger(__name__)
@@ -40,21 +41,6 @@ class ConversationChange:
     conversation: Conversation
     changed: tuple[str, ...]
     actor: str | None
-
-
-def updated_event(change: ConversationChange) -> dict[str, Any]:
-    """The `conversation_updated` bus event of a change."""
-    c = change.conversation
-    return {
-        "type": "conversation_updated",
-        "workspace_id": str(c.workspace_id),  # type: ignore[attr-defined]
-        "conversation_id": str(c.id),
-        "status": c.status,
-        "assignee_id": str(c.assignee_id) if c.assignee_id else None,  # type: ignore[attr-defined]
-        "assignee_slack_user": c.assignee_slack_user,
-        "changed": list(change.changed),
-        "actor": change.actor,
-    }
 
 
 async def _apply(
@@ -85,7 +71,7 @@ async def _apply(
         return found
     change = ConversationChange(found, changed, actor)
     if bus is not None:
-        await bus.publish(updated_event(change))
+        await bus.publish(ConversationUpdated.of(change))
         await bus.hooks.changed(change)
     return found
 

@@ -17,7 +17,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from inbox.bus import DomainEvent
+from inbox import events as domain
 from inbox.models import Conversation, Message, PlatformAccount, WebhookLog
 from inbox.platforms.events import (
     DELIVERY_RANK,
@@ -31,7 +31,6 @@ from inbox.platforms.events import (
     Reaction,
     StatusUpdate,
 )
-from inbox.serialize import conversation_dict, message_dict
 from inbox.services.ingest import storage_pg
 
 # Ids longer than their columns are not ids a platform sends; such events are skipped.
@@ -52,7 +51,7 @@ class IngestResult:
     stored: int = 0
     duplicates: int = 0
     skipped: list[str] = field(default_factory=list)
-    events: list[DomainEvent] = field(default_factory=list)
+    events: list[domain.IngestEvent] = field(default_factory=list)
     conversations: set[uuid.UUID] = field(default_factory=set)
 
 
@@ -337,15 +336,13 @@ async def _status(item: StoreItem, account: PlatformAccount, event: StatusUpdate
     # Re-check the rank in the UPDATE itself so a concurrent newer status is never undone.
     await Message.filter(id__in=[r["id"] for r in rows], status__in=lower).update(**changes)
     item.result.events.append(
-        {
-            "type": "message_status",
-            "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
-            "status": str(event.status),
-            "error_code": event.error_code,
-            "error_message": event.error_message,
-            "message_ids": [str(r["id"]) for r in rows],
-            "platform_message_ids": [r["platform_message_id"] for r in rows],
-        }
+        domain.MessageStatus.of(
+            account.workspace_id,  # type: ignore[attr-defined]
+            event.status,
+            ((r["id"], r["platform_message_id"]) for r in rows),
+            event.error_code,
+            event.error_message,
+        )
     )
 
 
@@ -361,15 +358,7 @@ async def _reaction(item: StoreItem, account: PlatformAccount, event: Reaction) 
     if target is None:
         return
     await Message.filter(id=target.id).update(reaction=(event.emoji or "")[:64] or None)
-    item.result.events.append(
-        {
-            "type": "message_reaction",
-            "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
-            "message_id": str(target.id),
-            "conversation_id": str(target.conversation_id),  # type: ignore[attr-defined]
-            "emoji": event.emoji,
-        }
-    )
+    item.result.events.append(domain.MessageReaction.of(account, target, event.emoji))
 
 
 async def _deleted(item: StoreItem, account: PlatformAccount, event: MessageDeleted) -> None:
@@ -378,14 +367,7 @@ async def _deleted(item: StoreItem, account: PlatformAccount, event: MessageDele
         return
     # The customer unsent it: keep the row (ids, thread mapping) but not what it said.
     await Message.filter(id=target.id).update(is_deleted=True, content="", attachments=[])
-    item.result.events.append(
-        {
-            "type": "message_deleted",
-            "workspace_id": str(account.workspace_id),  # type: ignore[attr-defined]
-            "message_id": str(target.id),
-            "conversation_id": str(target.conversation_id),  # type: ignore[attr-defined]
-        }
-    )
+    item.result.events.append(domain.MessageDeleted.of(account, target))
 
 
 async def apply_batch(items: list[StoreItem], now: datetime) -> None:
@@ -398,15 +380,7 @@ async def apply_batch(items: list[StoreItem], now: datetime) -> None:
     for p in fresh:
         assert p.row is not None
         conversation = conversations[(p.account.id, _participant(p.event)[0])]
-        p.item.result.events.append(
-            {
-                "type": "new_message",
-                "workspace_id": str(p.account.workspace_id),  # type: ignore[attr-defined]
-                "conversation_id": str(conversation.id),
-                "message": message_dict(p.row, p.item.platform),
-                "conversation": conversation_dict(conversation, p.item.platform),
-            }
-        )
+        p.item.result.events.append(domain.NewMessage.of(p.row, conversation, p.item.platform))
     for item, event, account in others:
         if isinstance(event, StatusUpdate):
             await _status(item, account, event)

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from inbox import logs
 from inbox.bus import EventBus
+from inbox.events import MessageStatus
 from inbox.graph import GraphClient, GraphError
 from inbox.models import Conversation, Message, Outbox, PlatformAccount
 from inbox.platforms.base import get_adapter
@@ -27,7 +28,6 @@ from inbox.platforms.outbound import (
     reply_window,
     split_text,
 )
-from inbox.serialize import message_dict
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 
 log = logging.getLogger(__name__)
@@ -203,16 +203,14 @@ async def _publish_status(
         return
     fresh = await Message.get(id=message.id)
     await bus.publish(
-        {
-            "type": "message_status",
-            "workspace_id": str(message.workspace_id),  # type: ignore[attr-defined]
-            "status": str(status),
-            "error_code": code,
-            "error_message": words,
-            "message_ids": [str(message.id)],
-            "platform_message_ids": [fresh.platform_message_id],
-            "message": message_dict(fresh),
-        }
+        MessageStatus.of(
+            message.workspace_id,  # type: ignore[attr-defined]
+            status,
+            [(message.id, fresh.platform_message_id)],
+            code,
+            words,
+            message=fresh,
+        )
     )
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inbox.bus import EventBus
+from inbox.events import Event, SyncCompleted, SyncStarted
 from inbox.graph import GraphClient, GraphError, SendErrorKind
 from inbox.models import PlatformAccount
 from inbox.platforms.base import PlatformAdapter, get_adapter
@@ -63,10 +64,6 @@ class SyncResult:
         )
         return data
 
-    def event(self, event_type: str) -> dict[str, Any]:
-        """A `sync_started` / `sync_completed` bus event."""
-        return {"type": event_type, **self.as_dict()}
-
 
 def _since(account: PlatformAccount, days: float | None, now: datetime) -> datetime:
     if days is not None:
@@ -75,7 +72,7 @@ def _since(account: PlatformAccount, days: float | None, now: datetime) -> datet
     return (last if last is not None else now - FIRST_SYNC_LOOKBACK) - OVERLAP
 
 
-async def _publish(bus: EventBus | None, event: dict[str, Any]) -> None:
+async def _publish(bus: EventBus | None, event: Event) -> None:
     if bus is not None:
         await bus.publish(event)
 
@@ -105,7 +102,7 @@ async def sync_account(
         kind=kind,
         since=_since(account, days, now),
     )
-    await _publish(bus, result.event("sync_started"))
+    await _publish(bus, SyncStarted.of(result))
     adapter = get_adapter(account.platform)
     if adapter is None or not adapter.has_history:
         result.status = "not_supported"
@@ -128,7 +125,7 @@ async def sync_account(
         log.warning(
             "%s of %s account %s failed: %s", kind, account.platform, account.id, result.error
         )
-    await _publish(bus, result.event("sync_completed"))
+    await _publish(bus, SyncCompleted.of(result))
     return result
 
 
