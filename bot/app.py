@@ -28,7 +28,7 @@ async def _skip_own_events(
         )
         if ours:
             return BoltResponse(status=200, body="")
-    return await next()  # type: ignore[no-any-return]
+    return await next()
 
 
 def build_bolt_app(settings: Settings) -> AsyncApp | None:
@@ -46,7 +46,8 @@ def build_bolt_app(settings: Settings) -> AsyncApp | None:
         name="cahts",
         client=client,
         signing_secret=settings.slack_signing_secret or "",
-        authorize=WorkspaceAuthorize(settings),  # type: ignore[arg-type]  # Bolt takes an AsyncAuthorize, typed as a function
+        # Bolt accepts an AsyncAuthorize here although it types the argument as a function.
+        authorize=WorkspaceAuthorize(settings),  # type: ignore[arg-type]  # see the line above
         installation_store=store,
         oauth_flow=flow,
         # Listeners run before Slack gets its 200, so what they must store is stored first.

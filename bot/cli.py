@@ -47,7 +47,7 @@ def _install_link(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the Slack subcommands."""
     parser = commands.add_parser(
         "slack-manifest",

@@ -19,6 +19,8 @@ from inbox.services.ingest.pipeline import webhook_item
 
 log = logging.getLogger(__name__)
 
+_UNAVAILABLE: tuple[type[BaseException], ...] = (BaseORMException, OSError, *db.UNAVAILABLE)
+
 
 def _adapter(request: web.Request) -> PlatformAdapter:
     name = request.match_info["platform"]
@@ -84,7 +86,7 @@ async def _receive(request: web.Request, adapter: PlatformAdapter, body: bytes) 
     except IntegrityError:
         log.exception("webhook for %s hit an integrity error", platform)
         return error_response(503, "conflict", "concurrent write; retry")
-    except (BaseORMException, OSError, *db.UNAVAILABLE) as exc:
+    except _UNAVAILABLE as exc:
         log.warning("webhook for %s not stored, database unavailable: %s", platform, exc)
         return error_response(503, "database_unavailable", DB_UNAVAILABLE)
     INGEST_SECONDS.labels(platform).observe(time.perf_counter() - started)

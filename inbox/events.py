@@ -47,7 +47,7 @@ def _names(cls: type[Event]) -> tuple[str, ...]:
     """A dataclass event's field names in declared order (looked up once per class)."""
     names = _NAMES.get(cls)
     if names is None:
-        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # every Event subclass is a dataclass; the base is not
     return names
 
 
@@ -78,7 +78,7 @@ class NewMessage(Event):
     def of(cls, message: Message, conversation: Conversation, platform: str | None) -> NewMessage:
         """The event of one new message row in its (updated) conversation."""
         return cls(
-            conversation.workspace_id,  # type: ignore[attr-defined]
+            conversation.workspace_id,
             conversation.id,
             message_dict(message, platform),
             conversation_dict(conversation, platform),
@@ -156,9 +156,9 @@ class MessageReaction(Event):
     def of(cls, account: PlatformAccount, target: Message, emoji: str | None) -> MessageReaction:
         """The event of a reaction on the account's message `target`."""
         return cls(
-            account.workspace_id,  # type: ignore[attr-defined]
+            account.workspace_id,
             target.id,
-            target.conversation_id,  # type: ignore[attr-defined]
+            target.conversation_id,
             emoji,
         )
 
@@ -178,9 +178,9 @@ class MessageDeleted(Event):
     def of(cls, account: PlatformAccount, target: Message) -> MessageDeleted:
         """The event of the account's message `target` unsent."""
         return cls(
-            account.workspace_id,  # type: ignore[attr-defined]
+            account.workspace_id,
             target.id,
-            target.conversation_id,  # type: ignore[attr-defined]
+            target.conversation_id,
         )
 
 
@@ -231,10 +231,10 @@ class ConversationUpdated(Event):
         """The event of one committed change."""
         c = change.conversation
         return cls(
-            c.workspace_id,  # type: ignore[attr-defined]
+            c.workspace_id,
             c.id,
             c.status,
-            c.assignee_id,  # type: ignore[attr-defined]
+            c.assignee_id,
             c.assignee_slack_user,
             change.changed,
             change.actor,
@@ -251,7 +251,7 @@ class _AccountEvent(Event):
     @classmethod
     def of(cls, account: PlatformAccount) -> Self:
         """The event of this account (read fresh by the caller)."""
-        return cls(account.workspace_id, account_dict(account))  # type: ignore[attr-defined]
+        return cls(account.workspace_id, account_dict(account))
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,7 +348,7 @@ class AccountAttention(Event):
     def of(cls, account: PlatformAccount, reason: str | None) -> AccountAttention:
         """The event of the account's new verdict."""
         return cls(
-            account.workspace_id,  # type: ignore[attr-defined]
+            account.workspace_id,
             account.id,
             account.platform,
             account.name,

@@ -16,8 +16,8 @@ def message_dict(message: Message, platform: str | None = None) -> dict[str, Any
     """A message as JSON."""
     return {
         "id": str(message.id),
-        "conversation_id": str(message.conversation_id),  # type: ignore[attr-defined]
-        "platform_account_id": str(message.platform_account_id),  # type: ignore[attr-defined]
+        "conversation_id": str(message.conversation_id),
+        "platform_account_id": str(message.platform_account_id),
         "platform": platform,
         "platform_message_id": message.platform_message_id,
         "sender_id": message.sender_id,
@@ -42,7 +42,7 @@ def conversation_dict(conversation: Conversation, platform: str | None = None) -
     """A conversation as JSON."""
     return {
         "id": str(conversation.id),
-        "platform_account_id": str(conversation.platform_account_id),  # type: ignore[attr-defined]
+        "platform_account_id": str(conversation.platform_account_id),
         "platform": platform,
         "participant_id": conversation.participant_id,
         "participant_name": conversation.participant_name,
@@ -52,9 +52,7 @@ def conversation_dict(conversation: Conversation, platform: str | None = None) -
         "slack_channel": conversation.slack_channel,
         "slack_thread_ts": conversation.slack_thread_ts,
         "status": conversation.status,
-        "assignee_id": (
-            str(conversation.assignee_id) if conversation.assignee_id else None  # type: ignore[attr-defined]
-        ),
+        "assignee_id": (str(conversation.assignee_id) if conversation.assignee_id else None),
         "assignee_slack_user": conversation.assignee_slack_user,
     }
 
@@ -85,7 +83,7 @@ def user_dict(user: User, workspace: Workspace | None = None) -> dict[str, Any]:
         "email": user.email,
         "name": user.name,
         "role": user.role,
-        "workspace_id": str(user.workspace_id),  # type: ignore[attr-defined]
+        "workspace_id": str(user.workspace_id),
         "created_at": _iso(user.created_at),
     }
     if workspace is not None:

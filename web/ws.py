@@ -153,12 +153,12 @@ class _Session:
             except TokenError:
                 await self.close(UNAUTHORIZED, "invalid token")
                 return
-            self.workspace = str(self.user.workspace_id)  # type: ignore[attr-defined]
+            self.workspace = str(self.user.workspace_id)
             await self.send(
                 {
                     "type": "authenticated",
                     "user": {"id": str(self.user.id), "email": self.user.email},
-                    "workspace_id": str(self.user.workspace_id),  # type: ignore[attr-defined]
+                    "workspace_id": str(self.user.workspace_id),
                 }
             )
         elif kind == "subscribe_messages":
@@ -180,7 +180,7 @@ class _Session:
         except ValueError:
             await self.send({"type": "error", "code": "invalid", "message": "message_id"})
             return
-        workspace = self.user.workspace_id  # type: ignore[attr-defined]
+        workspace = self.user.workspace_id
         found = await mark_read(workspace, message_id, self.request.app[BUS])
         if found is None:
             await self.send({"type": "error", "code": "not_found", "message": "message_id"})
@@ -270,7 +270,8 @@ async def _read_frames_from(session: _Session, first: str) -> None:
 
 async def _close_all(app: web.Application) -> None:
     """On shutdown, tell every client why its socket closes."""
-    for ws in list(app[SOCKETS]):
+    sockets = app[SOCKETS]
+    for ws in list(sockets):
         with contextlib.suppress(Exception):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
 

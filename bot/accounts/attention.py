@@ -27,7 +27,7 @@ class AttentionPoster:
         account = await PlatformAccount.get_or_none(id=event.account_id)
         if account is None:
             return
-        target = await target_for(self.settings, account.workspace_id)  # type: ignore[attr-defined]
+        target = await target_for(self.settings, account.workspace_id)
         channel = account.slack_channel or (target.default_channel if target else None)
         if target is None or not channel:
             return

@@ -133,7 +133,7 @@ async def report_oauth(
 ) -> str:
     """Tell the Slack user who ran `/inbox connect` how it ended; the URL back into Slack."""
     team, user, channel = state.slack_team or "", state.slack_user or "", state.slack_channel or ""
-    target = await target_for(settings, state.workspace_id)  # type: ignore[attr-defined]
+    target = await target_for(settings, state.workspace_id)
     if target is not None and user and channel:
         text = oauth_outcome(state.platform, accounts, error)
         slack = slack_client(settings, target.token)

@@ -85,7 +85,7 @@ class WorkspaceAuthorize(AsyncAuthorize):
         self.settings = settings
         self.cipher = TokenCipher(settings.token_encryption_keys)
 
-    async def __call__(  # type: ignore[override]
+    async def __call__(
         self,
         *,
         context: Any,
@@ -104,7 +104,7 @@ class WorkspaceAuthorize(AsyncAuthorize):
             except TokenDecryptError:
                 log.error("the bot token of Slack team %s cannot be decrypted", team_id)
                 return None
-            context[SCOPE_KEY] = TeamScope(team_id, install.workspace_id)  # type: ignore[attr-defined]
+            context[SCOPE_KEY] = TeamScope(team_id, install.workspace_id)
             return AuthorizeResult(
                 enterprise_id=enterprise_id,
                 team_id=team_id,

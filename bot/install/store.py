@@ -232,4 +232,4 @@ class TortoiseStateStore(AsyncOAuthStateStore):
     async def workspace_of(self, state: str) -> uuid.UUID | None:
         """The workspace a (consumed) state was issued for."""
         row = await OAuthState.get_or_none(state_hash=_hash(state), platform=STATE_PLATFORM)
-        return row.workspace_id if row is not None else None  # type: ignore[attr-defined]
+        return row.workspace_id if row is not None else None

@@ -65,7 +65,8 @@ class Clients:
         """A Slack client with this bot token (the shared one when it is SLACK_BOT_TOKEN)."""
         if self.slack is not None and self.slack.token == token:
             return self.slack
-        return slack_client(self.settings, token, session=self.slack and self.slack.session)
+        session = self.slack.session if self.slack is not None else None
+        return slack_client(self.settings, token, session=session)
 
 
 class _ThreadGone(Exception):
@@ -158,7 +159,7 @@ async def _round_once(
     )
     if conversation is None:
         return
-    workspace_id = conversation.workspace_id  # type: ignore[attr-defined]
+    workspace_id = conversation.workspace_id
     target = local.target or await target_for(clients.settings, workspace_id, clients.cipher)
     if target is None:
         raise SlackMisconfigured(f"no Slack bot serves workspace {workspace_id}: install cahts")
@@ -405,10 +406,10 @@ class _Poster:
         self, item: dict[str, object], index: int
     ) -> tuple[Copied | None, media.Download | None]:
         kind = str(item.get("type") or "file")
-        caption = item.get("caption") if isinstance(item.get("caption"), str) else None
+        caption = _text(item.get("caption"))
         if kind in ("story", "story_mention"):
             return None, None  # the message kind says it; the story's media is not kept
-        link = item.get("url") if isinstance(item.get("url"), str) else None
+        link = _text(item.get("url"))
         if kind not in media.UPLOADABLE:
             return Copied(kind, False, caption=caption, link=link), None
         try:
@@ -420,6 +421,10 @@ class _Poster:
         except TokenDecryptError:
             return Copied(kind, False, problem="the account's token cannot be read"), None
         return Copied(kind, True, caption=caption), download
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _describe(message: Message) -> str:

@@ -87,7 +87,7 @@ async def slack_post_notice(
         return "off"
     conversation = await Conversation.get_or_none(slack_channel=channel, slack_thread_ts=thread_ts)
     target = (
-        await target_for(state.settings, conversation.workspace_id)  # type: ignore[attr-defined]
+        await target_for(state.settings, conversation.workspace_id)
         if conversation is not None
         else None
     )
@@ -198,4 +198,4 @@ class SendOutcome(TaskiqMiddleware):
         except Exception as exc:  # the send is done; the sweep shows its outcome later
             log.warning("could not find the conversation of send %s: %s", outbox_id, exc)
             return
-        await kick(found)
+        await kick(str(value) for value in found)

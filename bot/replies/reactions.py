@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -49,10 +49,16 @@ def _fields(event: Mapping[str, Any]) -> tuple[str, str, str, str] | str:
     item = event.get("item")
     if not isinstance(item, dict) or item.get("type") != "message":
         return "not on a message"
-    values = (event.get("user"), event.get("reaction"), item.get("channel"), item.get("ts"))
-    if not all(isinstance(v, str) and v and len(v) <= 100 for v in values):
+    user, reaction = event.get("user"), event.get("reaction")
+    channel, ts = item.get("channel"), item.get("ts")
+    if not (_short(user) and _short(reaction) and _short(channel) and _short(ts)):
         return "incomplete reaction event"
-    return values  # type: ignore[return-value]
+    return user, reaction, channel, ts
+
+
+def _short(value: object) -> TypeGuard[str]:
+    """A non-empty string of at most 100 characters, as Slack's ids and names are."""
+    return isinstance(value, str) and 0 < len(value) <= 100
 
 
 async def note_agent_reaction(
@@ -76,7 +82,7 @@ async def note_agent_reaction(
     )
     if message is None:
         return Noted("ignored", "not a customer message of a cahts thread")
-    account = await PlatformAccount.get(id=message.platform_account_id)  # type: ignore[attr-defined]
+    account = await PlatformAccount.get(id=message.platform_account_id)
     adapter = get_adapter(account.platform)
     added = event["type"] == "reaction_added"
     if adapter is None or (added and adapter.reaction_request("-", "-", "-", emoji) is None):
@@ -92,7 +98,7 @@ async def note_agent_reaction(
                 await query.filter(agent_reaction=emoji).update(agent_reaction=None)
     except IntegrityError:
         return Noted("duplicate", event_id)
-    return Noted("recorded", emoji, message.conversation_id)  # type: ignore[attr-defined]
+    return Noted("recorded", emoji, message.conversation_id)
 
 
 def unsent_reactions() -> Q:

@@ -30,8 +30,8 @@ async def retry_failed(message_id: str, now: datetime | None = None) -> Message:
         raise RetryRefused("this message no longer exists")
     if message.status != DeliveryStatus.FAILED:
         raise RetryRefused(f"it is not failed any more (now {message.status})")
-    conversation = await Conversation.get(id=message.conversation_id)  # type: ignore[attr-defined]
-    account = await PlatformAccount.get(id=message.platform_account_id)  # type: ignore[attr-defined]
+    conversation = await Conversation.get(id=message.conversation_id)
+    account = await PlatformAccount.get(id=message.platform_account_id)
     adapter = get_adapter(account.platform)
     if adapter is None or not account.is_active:
         raise RetryRefused("the account is disconnected; reconnect it first")

@@ -110,7 +110,7 @@ async def handle_thread_reply(
     attachments = [
         ReplyAttachment(
             attachment_type(f.get("mimetype")),
-            file_link(settings, f["id"], workspace_id=conversation.workspace_id),  # type: ignore[attr-defined]
+            file_link(settings, f["id"], workspace_id=conversation.workspace_id),
             f.get("name"),
         )
         for f in files

@@ -22,7 +22,7 @@ SLACK_TIMEOUT = 30  # seconds per call, slack_sdk's default
 class CountingWebClient(AsyncWebClient):
     """AsyncWebClient that counts every call by method and outcome."""
 
-    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         """Make the call and count it."""
         try:
             response = await super().api_call(api_method, **kwargs)

@@ -30,7 +30,7 @@ _RECOVERY_PAGES = 10
 
 async def assignee_name(conversation: Conversation) -> str | None:
     """The name (or email) of the dashboard user the conversation is assigned to."""
-    user_id = conversation.assignee_id  # type: ignore[attr-defined]
+    user_id = conversation.assignee_id
     if user_id is None:
         return None
     user = await User.get_or_none(id=user_id)
@@ -126,7 +126,7 @@ class Run:
             return False
         fresh = await Conversation.get(id=c.id)
         c.status, c.assignee_slack_user = fresh.status, fresh.assignee_slack_user
-        c.assignee_id = fresh.assignee_id  # type: ignore[attr-defined]
+        c.assignee_id = fresh.assignee_id
         c.slack_card_stale = False
         self.assignee_name = await assignee_name(c)
         return True

@@ -23,7 +23,7 @@ async def add_account(settings: Settings, args: argparse.Namespace) -> tuple[Pla
             platform=args.platform, external_id=args.external_id
         )
         if existing is not None:
-            if existing.workspace_id != workspace.id:  # type: ignore[attr-defined]
+            if existing.workspace_id != workspace.id:
                 raise CommandError(
                     f"{args.platform} account {args.external_id} belongs to another workspace"
                 )
@@ -110,7 +110,7 @@ def _remove(args: argparse.Namespace, settings: Settings) -> None:
     print(f"{account.platform} account {account.external_id} {what}")
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the account subcommands."""
     parser = commands.add_parser("account", help="connect, list and remove platform accounts")
     sub = parser.add_subparsers(dest="account_command", required=True, metavar="COMMAND")

@@ -197,7 +197,7 @@ def _replay(args: argparse.Namespace, settings: Settings) -> None:
         print(f"  unreadable: {problem}")
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the sync, backfill and replay subcommands."""
     parser = commands.add_parser(
         "sync", help="fetch what webhooks missed from Meta now (one account or all)"

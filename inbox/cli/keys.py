@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         print("every token now uses the first key; the others can be removed")
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the rotate-keys subcommand."""
     parser = commands.add_parser(
         "rotate-keys",

@@ -27,7 +27,7 @@ def _genkey(args: argparse.Namespace, settings: Settings | None) -> None:
     print(Fernet.generate_key().decode())
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the operational subcommands."""
     parser = commands.add_parser("migrate", help="bring the database schema up to date")
     parser.set_defaults(handler=_migrate)

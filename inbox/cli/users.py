@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     print(f"created user {user.email} ({user.role}) id={user.id}")
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the createuser subcommand."""
     parser = commands.add_parser("createuser", help="create a dashboard user")
     parser.add_argument("email", help="the user's email (their login)")

@@ -45,7 +45,7 @@ async def register(request: web.Request) -> web.Response:
         )
     except auth.AuthError as exc:
         raise _refused(exc) from exc
-    workspace = await Workspace.get(id=user.workspace_id)  # type: ignore[attr-defined]
+    workspace = await Workspace.get(id=user.workspace_id)
     return web.json_response(user_dict(user, workspace), status=201)
 
 
@@ -90,7 +90,7 @@ async def logout(request: web.Request) -> web.Response:
 async def me(request: web.Request) -> web.Response:
     """The caller and their workspace."""
     user = request[USER]
-    workspace = await Workspace.get(id=user.workspace_id)  # type: ignore[attr-defined]
+    workspace = await Workspace.get(id=user.workspace_id)
     return web.json_response(user_dict(user, workspace))
 
 

@@ -80,13 +80,13 @@ def authenticated(handler: Handler) -> Handler:
                 headers={"WWW-Authenticate": 'Bearer realm="cahts", error="invalid_token"'},
             ) from exc
         request[USER] = user
-        bound = logs.workspace_id.set(str(user.workspace_id))  # type: ignore[attr-defined]
+        bound = logs.workspace_id.set(str(user.workspace_id))
         try:
             return await handler(request)
         finally:
             logs.workspace_id.reset(bound)
 
-    wrapper.authenticated = True  # type: ignore[attr-defined]
+    wrapper.authenticated = True  # type: ignore[attr-defined]  # a mark the OpenAPI test reads
     return wrapper
 
 
@@ -105,7 +105,7 @@ def client_address(request: web.Request) -> str:
 
 def workspace_id(request: web.Request) -> uuid.UUID:
     """The caller's workspace: every query is scoped to it."""
-    return request[USER].workspace_id  # type: ignore[attr-defined, no-any-return]
+    return request[USER].workspace_id
 
 
 _VALIDATORS: dict[int, Draft202012Validator] = {}

@@ -51,10 +51,7 @@ async def _platform_of(account_id: uuid.UUID) -> str | None:
 
 
 def _messages_json(page: Page[Message], platforms: dict[uuid.UUID, str]) -> web.Response:
-    items = [
-        message_dict(m, platforms.get(m.platform_account_id))  # type: ignore[attr-defined]
-        for m in page.items
-    ]
+    items = [message_dict(m, platforms.get(m.platform_account_id)) for m in page.items]
     return web.json_response({"items": items, "next_cursor": page.next_cursor})
 
 
@@ -87,7 +84,7 @@ async def _message(request: web.Request) -> Message:
 async def get_message(request: web.Request) -> web.Response:
     """One message."""
     message = await _message(request)
-    platform = await _platform_of(message.platform_account_id)  # type: ignore[attr-defined]
+    platform = await _platform_of(message.platform_account_id)
     return web.json_response(message_dict(message, platform))
 
 
@@ -98,7 +95,7 @@ async def read_message(request: web.Request) -> web.Response:
     message = await mark_read(workspace_id(request), message_id, request.app[BUS])
     if message is None:
         raise not_found("message")
-    platform = await _platform_of(message.platform_account_id)  # type: ignore[attr-defined]
+    platform = await _platform_of(message.platform_account_id)
     return web.json_response(message_dict(message, platform))
 
 
@@ -132,7 +129,7 @@ async def send_message(request: web.Request) -> web.Response:
     except SendRefused as exc:
         raise ApiError(409, "send_refused", str(exc)) from exc
     await enqueue_sends(queued)
-    platform = await _platform_of(conversation.platform_account_id)  # type: ignore[attr-defined]
+    platform = await _platform_of(conversation.platform_account_id)
     fresh = await Conversation.get(id=conversation.id)
     for message in queued:
         await request.app[BUS].publish(NewMessage.of(message, fresh, platform))
@@ -157,10 +154,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     wid = workspace_id(request)
     page = await listing.conversations(wid, where, limit, cursor)
     platforms = await listing.platforms_by_account(wid)
-    items = [
-        conversation_dict(c, platforms.get(c.platform_account_id))  # type: ignore[attr-defined]
-        for c in page.items
-    ]
+    items = [conversation_dict(c, platforms.get(c.platform_account_id)) for c in page.items]
     return web.json_response({"items": items, "next_cursor": page.next_cursor})
 
 
@@ -190,7 +184,7 @@ async def update_conversation(request: web.Request) -> web.Response:
         field = "assignee_id" if "assignee" in str(exc) or "user" in str(exc) else "status"
         raise ApiError(422, "invalid", f"{field}: {exc}", field=field) from exc
     fresh = await Conversation.get(id=conversation_id)
-    platform = await _platform_of(fresh.platform_account_id)  # type: ignore[attr-defined]
+    platform = await _platform_of(fresh.platform_account_id)
     return web.json_response(conversation_dict(fresh, platform))
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.accounts.connect import report_oauth
 from inbox.appkeys import BUS, SETTINGS
@@ -53,7 +55,8 @@ async def kick_sync(account_id: uuid.UUID) -> bool:
     if isinstance(broker, InMemoryBroker):
         return False
     # A separate worker process may provide the task even if this server never imported it.
-    await AsyncKicker(task_name=SYNC_TASK, broker=broker, labels={}).kiq(str(account_id))
+    kicker: AsyncKicker[[str], Any] = AsyncKicker(task_name=SYNC_TASK, broker=broker, labels={})
+    await kicker.kiq(str(account_id))
     return True
 
 
@@ -66,7 +69,7 @@ async def list_platforms(request: web.Request) -> web.Response:
     return page_json(page, account_dict)
 
 
-def _oauth_connect(platform: str) -> web.Handler:
+def _oauth_connect(platform: str) -> Handler:
     @authenticated
     async def connect(request: web.Request) -> web.Response:
         settings = request.app[SETTINGS]

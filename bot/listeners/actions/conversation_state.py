@@ -47,7 +47,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
                 except SlackRefused as exc:
                     log.info("answer not shown to %s: %s", user, exc.error)
             return
-        workspace = conversation.workspace_id  # type: ignore[attr-defined]
+        workspace = conversation.workspace_id
         kind = action.get("action_id")
         actor = f"slack:{user}"
         bus = getattr(broker.state, "bus", None)

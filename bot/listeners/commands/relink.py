@@ -44,8 +44,8 @@ async def start_relink(conversation: Conversation, settings: Settings) -> str:
     """Ask for the relink, kick the mirror, and say what will happen."""
     await request_relink(conversation.id)
     await kick([conversation.id])
-    account = await PlatformAccount.get(id=conversation.platform_account_id)  # type: ignore[attr-defined]
-    target = await target_for(settings, conversation.workspace_id)  # type: ignore[attr-defined]
+    account = await PlatformAccount.get(id=conversation.platform_account_id)
+    target = await target_for(settings, conversation.workspace_id)
     channel = account.slack_channel or (target.default_channel if target else None)
     where = f"<#{channel}>" if channel else "the account's channel"
     who = customer_name(

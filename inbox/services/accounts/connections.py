@@ -6,6 +6,7 @@ import logging
 import uuid
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -61,12 +62,13 @@ async def save_account(
     )
     if existing is None:
         try:
-            account = await PlatformAccount.create(
-                workspace_id=workspace_id,
-                platform=target.platform,
-                external_id=target.external_id,
+            fields: dict[str, Any] = {
+                "workspace_id": workspace_id,
+                "platform": target.platform,
+                "external_id": target.external_id,
                 **values,
-            )
+            }
+            account = await PlatformAccount.create(**fields)
             return account, True
         except IntegrityError:
             existing = await PlatformAccount.get_or_none(
@@ -74,7 +76,7 @@ async def save_account(
             )
             if existing is None:
                 raise
-    if existing.workspace_id != workspace_id:  # type: ignore[attr-defined]
+    if existing.workspace_id != workspace_id:
         raise ConnectError(
             409,
             "connected_elsewhere",
@@ -155,8 +157,8 @@ async def complete_oauth(
         raise OAuthError(adapter.no_targets_message)
     return await _connect(
         targets,
-        state.workspace_id,  # type: ignore[attr-defined]
-        state.user_id,  # type: ignore[attr-defined]
+        state.workspace_id,
+        state.user_id,
         graph,
         cipher,
         bus,

@@ -97,7 +97,7 @@ async def create_state(user: User, platform: str, secret: str, now: datetime | N
         secret,
         now,
         user=user,
-        workspace_id=user.workspace_id,  # type: ignore[attr-defined]
+        workspace_id=user.workspace_id,
         platform=platform,
     )
 
@@ -146,7 +146,7 @@ async def consume_state(state: str, secret: str, now: datetime | None = None) ->
         raise StateError("the OAuth state was already used; start the connection again")
     if row.expires_at <= now:
         raise StateError("the OAuth state has expired; start the connection again")
-    user_id = row.user_id  # type: ignore[attr-defined]
+    user_id = row.user_id
     if user_id is None and not row.slack_user:
         raise StateError("the user who started this connection no longer exists")
     if user_id is not None and not await User.exists(id=user_id, is_active=True):

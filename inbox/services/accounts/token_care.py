@@ -83,7 +83,7 @@ async def _debug_token(
 ) -> datetime | None:
     """Ask Meta whether the token is valid and until when; 0 means it never expires."""
     body = await graph.get("debug_token", token=app_token, params={"input_token": token})
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
     if data.get("is_valid") is True:
         check.verified = True
     else:

@@ -36,7 +36,7 @@ async def claim(account: PlatformAccount, day: date, now: datetime) -> SlackDige
     """The account's digest of `day` for this run to post, or None: another run has it."""
     try:
         return await SlackDigest.create(
-            workspace_id=account.workspace_id,  # type: ignore[attr-defined]
+            workspace_id=account.workspace_id,
             account_id=account.id,
             day=day,
             claimed_at=now,

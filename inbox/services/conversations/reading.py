@@ -23,11 +23,11 @@ async def mark_read(
         changed = await Message.filter(id=message.id, is_read=False).update(is_read=True)
         if changed and message.is_incoming:
             await Conversation.filter(
-                id=message.conversation_id,  # type: ignore[attr-defined]
+                id=message.conversation_id,
                 unread_count__gt=0,
             ).update(unread_count=F("unread_count") - 1)
     message.is_read = True
     if changed and bus is not None:
-        conversation = await Conversation.get(id=message.conversation_id)  # type: ignore[attr-defined]
+        conversation = await Conversation.get(id=message.conversation_id)
         await bus.publish(MessageRead.of(workspace_id, message, conversation))
     return message

@@ -169,7 +169,7 @@ async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conve
     if pg is not None:
         rows = [
             (
-                p.account.workspace_id,  # type: ignore[attr-defined]
+                p.account.workspace_id,
                 account_id,
                 participant,
                 (_participant(p.event)[1] or "")[:200],
@@ -177,15 +177,12 @@ async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conve
             for (account_id, participant), p in keys.items()
         ]
         locked = await storage_pg.upsert_conversations(pg, rows, datetime.now(UTC))
-        return {
-            (c.platform_account_id, c.participant_id): c  # type: ignore[attr-defined]
-            for c in locked
-        }
+        return {(c.platform_account_id, c.participant_id): c for c in locked}
     await Conversation.bulk_create(
         [
             Conversation(
                 id=uuid.uuid4(),
-                workspace_id=p.account.workspace_id,  # type: ignore[attr-defined]
+                workspace_id=p.account.workspace_id,
                 platform_account_id=p.account.id,
                 participant_id=participant,
                 participant_name=(_participant(p.event)[1] or "")[:200],
@@ -196,7 +193,7 @@ async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conve
         ],
         ignore_conflicts=True,
     )
-    rows = await (
+    found = await (
         Conversation.filter(
             platform_account_id__in=list({k[0] for k in keys}),
             participant_id__in=list({k[1] for k in keys}),
@@ -205,9 +202,9 @@ async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conve
         .select_for_update()
     )
     return {
-        (row.platform_account_id, row.participant_id): row  # type: ignore[attr-defined]
-        for row in rows
-        if (row.platform_account_id, row.participant_id) in keys  # type: ignore[attr-defined]
+        (row.platform_account_id, row.participant_id): row
+        for row in found
+        if (row.platform_account_id, row.participant_id) in keys
     }
 
 
@@ -216,7 +213,7 @@ def _message_fields(p: _Pending, conversation: Conversation) -> dict[str, Any]:
     incoming = isinstance(event, InboundMessage)
     participant, name = _participant(event)
     return {
-        "workspace_id": p.account.workspace_id,  # type: ignore[attr-defined]
+        "workspace_id": p.account.workspace_id,
         "platform_account_id": p.account.id,
         "conversation_id": conversation.id,
         "platform_message_id": event.message_id,
@@ -266,13 +263,13 @@ async def _insert_rows(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], Mess
     else:
         objs = sorted(
             (Message(id=uuid.uuid4(), **row) for row in rows),
-            key=lambda m: (str(m.platform_account_id), m.platform_message_id),  # type: ignore[attr-defined]
+            key=lambda m: (str(m.platform_account_id), m.platform_message_id),
         )
         await Message.bulk_create(objs, ignore_conflicts=True)
         ids = await Message.filter(id__in=[m.id for m in objs]).values_list("id", flat=True)
         kept = {uuid.UUID(str(i)) for i in ids}
         made = [m for m in objs if m.id in kept]
-    return {(m.platform_account_id, m.platform_message_id): m for m in made}  # type: ignore[attr-defined]
+    return {(m.platform_account_id, m.platform_message_id): m for m in made}
 
 
 async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Conversation]) -> None:
@@ -337,7 +334,7 @@ async def _status(item: StoreItem, account: PlatformAccount, event: StatusUpdate
     await Message.filter(id__in=[r["id"] for r in rows], status__in=lower).update(**changes)
     item.result.events.append(
         domain.MessageStatus.of(
-            account.workspace_id,  # type: ignore[attr-defined]
+            account.workspace_id,
             event.status,
             ((r["id"], r["platform_message_id"]) for r in rows),
             event.error_code,
@@ -415,8 +412,10 @@ async def _write_logs(items: list[StoreItem]) -> None:
         return
     pg = _connection()
     if pg is not None:
-        rows = [(w.id, w.platform, w.payload, w.error) for w in logs]
-        await storage_pg.insert_logs(pg, rows, datetime.now(UTC))
+        log_rows: list[tuple[uuid.UUID, str, Any, str | None]] = [
+            (w.id, w.platform, w.payload, w.error) for w in logs
+        ]
+        await storage_pg.insert_logs(pg, log_rows, datetime.now(UTC))
     else:
         await WebhookLog.bulk_create(logs)
 

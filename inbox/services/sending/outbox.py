@@ -78,7 +78,7 @@ async def queue_reply(
     (`inbox.tasks.sending.enqueue_sends`), so a crash between the two only delays the send.
     """
     now = now or datetime.now(UTC)
-    account = await PlatformAccount.get(id=conversation.platform_account_id)  # type: ignore[attr-defined]
+    account = await PlatformAccount.get(id=conversation.platform_account_id)
     if not account.is_active:
         raise SendRefused("this account is disconnected; reconnect it to reply")
     adapter = get_adapter(account.platform)
@@ -97,7 +97,7 @@ async def queue_reply(
     async with in_transaction():
         for index, (content, files, kind) in enumerate(parts):
             message = await Message.create(
-                workspace_id=conversation.workspace_id,  # type: ignore[attr-defined]
+                workspace_id=conversation.workspace_id,
                 platform_account_id=account.id,
                 conversation_id=conversation.id,
                 platform_message_id=f"{PENDING_PREFIX}{uuid.uuid4()}",
@@ -116,7 +116,7 @@ async def queue_reply(
                 slack_posted=source == "slack",
                 received_at=now + timedelta(microseconds=index),
             )
-            await Outbox.create(workspace_id=message.workspace_id, message=message)  # type: ignore[attr-defined]
+            await Outbox.create(workspace_id=message.workspace_id, message=message)
             created.append(message)
         await (
             Conversation.filter(id=conversation.id)
@@ -204,7 +204,7 @@ async def _publish_status(
     fresh = await Message.get(id=message.id)
     await bus.publish(
         MessageStatus.of(
-            message.workspace_id,  # type: ignore[attr-defined]
+            message.workspace_id,
             status,
             [(message.id, fresh.platform_message_id)],
             code,
@@ -235,11 +235,11 @@ async def deliver(
     if not await _claim(outbox_id, now):
         return "skip"
     outbox = await Outbox.get(id=outbox_id)
-    logs.workspace_id.set(str(outbox.workspace_id))  # type: ignore[attr-defined]
-    message = await Message.get(id=outbox.message_id)  # type: ignore[attr-defined]
-    logs.account_id.set(str(message.platform_account_id))  # type: ignore[attr-defined]
-    conversation = await Conversation.get(id=message.conversation_id)  # type: ignore[attr-defined]
-    account = await PlatformAccount.get(id=message.platform_account_id)  # type: ignore[attr-defined]
+    logs.workspace_id.set(str(outbox.workspace_id))
+    message = await Message.get(id=outbox.message_id)
+    logs.account_id.set(str(message.platform_account_id))
+    conversation = await Conversation.get(id=message.conversation_id)
+    account = await PlatformAccount.get(id=message.platform_account_id)
     adapter = get_adapter(account.platform)
     if adapter is None or not account.is_active:
         return await _fail(outbox, message, None, "the account is disconnected", bus)

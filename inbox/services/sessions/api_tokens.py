@@ -60,7 +60,7 @@ def encode_access(user: User, session_id: uuid.UUID, secret: str, now: datetime)
     """A signed access JWT for this user and session (refresh-token family)."""
     claims = {
         "sub": str(user.id),
-        "wid": str(user.workspace_id),  # type: ignore[attr-defined]
+        "wid": str(user.workspace_id),
         "sid": str(session_id),
         "iat": int(now.timestamp()),
         "exp": int((now + ACCESS_TTL).timestamp()),
@@ -145,7 +145,7 @@ async def rotate(refresh: str, secret: str, now: datetime | None = None) -> Toke
         raise TokenError("this refresh token was already used; the session has been ended")
     if row.expires_at <= now:
         raise TokenError("the refresh token has expired; log in again")
-    user = await User.get_or_none(id=row.user_id, is_active=True)  # type: ignore[attr-defined]
+    user = await User.get_or_none(id=row.user_id, is_active=True)
     if user is None:
         raise TokenError("unknown refresh token")
     async with in_transaction():

@@ -116,7 +116,7 @@ async def create_invite(
         raise AuthError(403, "forbidden", "only the workspace owner can create invites")
     now = now or datetime.now(UTC)
     return await Invite.create(
-        workspace_id=owner.workspace_id,  # type: ignore[attr-defined]
+        workspace_id=owner.workspace_id,
         created_by=owner,
         code=secrets.token_urlsafe(18),
         max_uses=max_uses,

@@ -97,7 +97,7 @@ async def sync_account(
     kind = "backfill" if days is not None else "sync"
     result = SyncResult(
         account.id,
-        account.workspace_id,  # type: ignore[attr-defined]
+        account.workspace_id,
         account.platform,
         kind=kind,
         since=_since(account, days, now),
