@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ import aiohttp
 
 from inbox.graph import GraphClient, GraphError
 from inbox.platforms.base import MediaUnavailable, get_adapter
+from inbox.settings import tunable
 
 # Kinds copied into the thread as files; others (links, shares, templates) are shown in words.
 UPLOADABLE = frozenset({"image", "video", "audio", "file", "document", "sticker"})
@@ -19,7 +19,7 @@ _TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
 
 def max_file_bytes() -> int:
     """The largest file copied into Slack (SLACK_MAX_FILE_BYTES, default 100 MiB)."""
-    return int(os.environ.get("SLACK_MAX_FILE_BYTES", str(100 * 1024 * 1024)))
+    return int(tunable("SLACK_MAX_FILE_BYTES"))
 
 
 class DownloadError(Exception):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -12,6 +11,7 @@ from inbox.platforms.common import messaging_reaction_request
 from inbox.platforms.graphapi import GraphApi, GraphError
 from inbox.platforms.messenger import ADAPTER as MESSENGER
 from inbox.platforms.meta import MessagingAdapter
+from inbox.settings import option
 
 # Instagram's Send API reacts with the heart ("love") only; other emoji cannot be shown there.
 _LOVE = frozenset("❤️ ❤ ♥️ ♥ 😍 🥰 😘 💕 💖 💗 💓 💞 💘 💝".split())
@@ -29,7 +29,7 @@ def instagram_graph_url(graph_url: str) -> str:
 
     META_INSTAGRAM_GRAPH_URL, when set, wins (staging and tests).
     """
-    override = (os.environ.get("META_INSTAGRAM_GRAPH_URL") or "").strip().rstrip("/")
+    override = (option("META_INSTAGRAM_GRAPH_URL") or "").rstrip("/")
     if override:
         return override
     parts = urlsplit(graph_url)

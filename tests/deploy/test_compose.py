@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from inbox.settings import TUNABLES
 from web.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +92,8 @@ def test_env_example_lists_every_variable() -> None:
         read_by_code |= set(re.findall(r'_clean\(env, "([A-Z_]+)"\)', text))
         read_by_code |= set(re.findall(r'environ\.get\(\s*"([A-Z_]+)"', text))
         read_by_code |= set(re.findall(r'_url\(env, "([A-Z_]+)"', text))
+        read_by_code |= set(re.findall(r'(?:tunable|option|every)\(\s*"([A-Z_]+)"', text))
+    read_by_code |= set(TUNABLES)
     assert read_by_code, "found no variables in the code"
     assert read_by_code <= documented, sorted(read_by_code - documented)
     assert "DATABASE_URL" in read_by_code

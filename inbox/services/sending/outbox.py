@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from inbox.platforms.outbound import (
     split_text,
 )
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
+from inbox.settings import tunable
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +51,12 @@ class ReplyAttachment:
 
 def lease() -> timedelta:
     """How long one attempt holds its row (SEND_LEASE_SECONDS, default 60); then it is retaken."""
-    return timedelta(seconds=max(float(os.environ.get("SEND_LEASE_SECONDS", "60")), 1.0))
+    return timedelta(seconds=max(tunable("SEND_LEASE_SECONDS"), 1.0))
 
 
 def retry_delay(attempt: int) -> float:
     """Exponential backoff for the n-th failed attempt (SEND_RETRY_BASE_SECONDS, default 1)."""
-    base = float(os.environ.get("SEND_RETRY_BASE_SECONDS", "1"))
+    base = tunable("SEND_RETRY_BASE_SECONDS")
     return float(min(base * 2 ** max(attempt - 1, 0), 300.0))
 
 

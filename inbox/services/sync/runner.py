@@ -8,7 +8,6 @@ to Slack twice.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -23,6 +22,7 @@ from inbox.platforms.base import PlatformAdapter, get_adapter
 from inbox.platforms.history import ConversationsPage
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.services.ingest.pipeline import store_events
+from inbox.settings import tunable
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ Progress = Callable[["SyncResult", ConversationsPage], Awaitable[None] | None]
 
 def max_pages() -> int:
     """Pages of conversations one sync reads at most (SYNC_MAX_PAGES, default 20)."""
-    return max(int(os.environ.get("SYNC_MAX_PAGES", "20")), 1)
+    return max(int(tunable("SYNC_MAX_PAGES")), 1)
 
 
 @dataclass(slots=True)
