@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import Q
 
 from bot.install.workspaces import unserved_workspaces
-from bot.mirror.conversation import max_age
+from bot.mirror.poster import max_age
 from bot.mirror.queries import shown_differs
 from bot.mirror.relink import REQUESTED
 from bot.replies.reactions import unsent_reactions
