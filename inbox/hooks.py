@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from inbox.events import AccountAttention
     from inbox.services.conversations.state import ConversationChange
-    from inbox.services.ingest.storage import IngestResult
+    from inbox.services.ingest.items import IngestResult
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from bot.slack.errors import SlackRefused, call
 from inbox.events import IngestEvent, MessageStatus, NewMessage
 from inbox.models import Conversation, Message, SlackEvent
 from inbox.services.conversations.state import ConversationChange
-from inbox.services.ingest.storage import IngestResult
+from inbox.services.ingest.items import IngestResult
 from inbox.tasks.broker import broker
 from inbox.tasks.schedules import every
 

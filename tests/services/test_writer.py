@@ -9,8 +9,8 @@ import pytest
 
 from inbox.bus import InProcessBus
 from inbox.models import Message, WebhookLog
+from inbox.services.ingest.items import StoreItem
 from inbox.services.ingest.pipeline import webhook_item
-from inbox.services.ingest.storage import StoreItem
 from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
 from tests.factories import connect_fixture_accounts

@@ -14,7 +14,8 @@ from inbox.bus import EventBus
 from inbox.jsonbody import make_storable
 from inbox.platforms.base import get_adapter
 from inbox.platforms.events import Event
-from inbox.services.ingest.storage import IngestResult, StoreItem, apply_batch
+from inbox.services.ingest.items import IngestResult, StoreItem
+from inbox.services.ingest.storage import apply_batch
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from inbox import events as domain
 from inbox.models import Conversation, Message, PlatformAccount, WebhookLog
 from inbox.platforms.events import (
-    DELIVERY_RANK,
     Attachment,
     DeliveryStatus,
     Echo,
@@ -32,6 +31,8 @@ from inbox.platforms.events import (
     StatusUpdate,
 )
 from inbox.services.ingest import storage_pg
+from inbox.services.ingest.items import IngestResult, StoreItem
+from inbox.services.ingest.updates import mark_deleted, set_reaction, update_status
 
 # Ids longer than their columns are not ids a platform sends; such events are skipped.
 _ID_LIMITS = {
@@ -41,34 +42,6 @@ _ID_LIMITS = {
     "customer_id": 64,
     "account_id": 64,
 }
-
-
-@dataclass(slots=True)
-class IngestResult:
-    """What one body (or one sync page) changed."""
-
-    log_id: uuid.UUID
-    stored: int = 0
-    duplicates: int = 0
-    skipped: list[str] = field(default_factory=list)
-    events: list[domain.IngestEvent] = field(default_factory=list)
-    conversations: set[uuid.UUID] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class StoreItem:
-    """One body's events and how to log it."""
-
-    platform: str
-    events: list[Event]
-    source: str = "webhook"
-    log_payload: Any = None
-    log_id: uuid.UUID | None = None
-    replay: bool = False
-    result: IngestResult = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.result = IngestResult(log_id=self.log_id or uuid.uuid4())
 
 
 @dataclass(slots=True)
@@ -308,65 +281,6 @@ async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Con
         )
 
 
-async def _status(item: StoreItem, account: PlatformAccount, event: StatusUpdate) -> None:
-    rank = DELIVERY_RANK[event.status]
-    lower = [str(s) for s, r in DELIVERY_RANK.items() if r < rank]
-    query = Message.filter(platform_account_id=account.id, is_incoming=False, status__in=lower)
-    if event.message_ids:
-        query = query.filter(platform_message_id__in=list(event.message_ids))
-    elif event.watermark is not None:
-        query = query.filter(
-            conversation__participant_id=event.customer_id, received_at__lte=event.watermark
-        )
-    else:
-        return
-    rows = await query.values("id", "platform_message_id", "conversation_id")
-    if not rows:
-        return
-    changes: dict[str, Any] = {"status": str(event.status)}
-    if event.status is DeliveryStatus.FAILED:
-        code = event.error_code
-        changes.update(
-            error_code=code if code is not None and abs(code) < 2**31 else None,
-            error_message=event.error_message,
-        )
-    # Re-check the rank in the UPDATE itself so a concurrent newer status is never undone.
-    await Message.filter(id__in=[r["id"] for r in rows], status__in=lower).update(**changes)
-    item.result.events.append(
-        domain.MessageStatus.of(
-            account.workspace_id,
-            event.status,
-            ((r["id"], r["platform_message_id"]) for r in rows),
-            event.error_code,
-            event.error_message,
-        )
-    )
-
-
-async def _target(item: StoreItem, account: PlatformAccount, mid: str, what: str) -> Message | None:
-    target = await Message.get_or_none(platform_account_id=account.id, platform_message_id=mid)
-    if target is None:
-        item.result.skipped.append(f"{what} of unknown message {mid}")
-    return target
-
-
-async def _reaction(item: StoreItem, account: PlatformAccount, event: Reaction) -> None:
-    target = await _target(item, account, event.message_id, "reaction")
-    if target is None:
-        return
-    await Message.filter(id=target.id).update(reaction=(event.emoji or "")[:64] or None)
-    item.result.events.append(domain.MessageReaction.of(account, target, event.emoji))
-
-
-async def _deleted(item: StoreItem, account: PlatformAccount, event: MessageDeleted) -> None:
-    target = await _target(item, account, event.message_id, "deletion")
-    if target is None or not target.is_incoming:
-        return
-    # The customer unsent it: keep the row (ids, thread mapping) but not what it said.
-    await Message.filter(id=target.id).update(is_deleted=True, content="", attachments=[])
-    item.result.events.append(domain.MessageDeleted.of(account, target))
-
-
 async def apply_batch(items: list[StoreItem], now: datetime) -> None:
     """Apply every item's events and write their log rows; call inside a transaction."""
     accounts = await _accounts(items)
@@ -380,11 +294,11 @@ async def apply_batch(items: list[StoreItem], now: datetime) -> None:
         p.item.result.events.append(domain.NewMessage.of(p.row, conversation, p.item.platform))
     for item, event, account in others:
         if isinstance(event, StatusUpdate):
-            await _status(item, account, event)
+            await update_status(item, account, event)
         elif isinstance(event, Reaction):
-            await _reaction(item, account, event)
+            await set_reaction(item, account, event)
         elif isinstance(event, MessageDeleted):
-            await _deleted(item, account, event)
+            await mark_deleted(item, account, event)
     if accounts:
         await PlatformAccount.filter(id__in=[a.id for a in accounts.values()]).update(
             last_webhook_at=now

@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from inbox.bus import EventBus
+from inbox.services.ingest.items import IngestResult, StoreItem
 from inbox.services.ingest.pipeline import announce
-from inbox.services.ingest.storage import IngestResult, StoreItem, apply_batch
+from inbox.services.ingest.storage import apply_batch
 
 log = logging.getLogger(__name__)
 

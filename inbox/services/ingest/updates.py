@@ -1,0 +1,78 @@
+"""Changes to stored messages that a body carries: delivery statuses, reactions, unsends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inbox import events as domain
+from inbox.models import Message, PlatformAccount
+from inbox.platforms.events import (
+    DELIVERY_RANK,
+    DeliveryStatus,
+    MessageDeleted,
+    Reaction,
+    StatusUpdate,
+)
+from inbox.services.ingest.items import StoreItem
+
+
+async def update_status(item: StoreItem, account: PlatformAccount, event: StatusUpdate) -> None:
+    """A delivery status: outgoing messages move forward only (read stays read)."""
+    rank = DELIVERY_RANK[event.status]
+    lower = [str(s) for s, r in DELIVERY_RANK.items() if r < rank]
+    query = Message.filter(platform_account_id=account.id, is_incoming=False, status__in=lower)
+    if event.message_ids:
+        query = query.filter(platform_message_id__in=list(event.message_ids))
+    elif event.watermark is not None:
+        query = query.filter(
+            conversation__participant_id=event.customer_id, received_at__lte=event.watermark
+        )
+    else:
+        return
+    rows = await query.values("id", "platform_message_id", "conversation_id")
+    if not rows:
+        return
+    changes: dict[str, Any] = {"status": str(event.status)}
+    if event.status is DeliveryStatus.FAILED:
+        code = event.error_code
+        changes.update(
+            error_code=code if code is not None and abs(code) < 2**31 else None,
+            error_message=event.error_message,
+        )
+    # Re-check the rank in the UPDATE itself so a concurrent newer status is never undone.
+    await Message.filter(id__in=[r["id"] for r in rows], status__in=lower).update(**changes)
+    item.result.events.append(
+        domain.MessageStatus.of(
+            account.workspace_id,
+            event.status,
+            ((r["id"], r["platform_message_id"]) for r in rows),
+            event.error_code,
+            event.error_message,
+        )
+    )
+
+
+async def _target(item: StoreItem, account: PlatformAccount, mid: str, what: str) -> Message | None:
+    target = await Message.get_or_none(platform_account_id=account.id, platform_message_id=mid)
+    if target is None:
+        item.result.skipped.append(f"{what} of unknown message {mid}")
+    return target
+
+
+async def set_reaction(item: StoreItem, account: PlatformAccount, event: Reaction) -> None:
+    """A customer's reaction on a stored message (an empty one removes it)."""
+    target = await _target(item, account, event.message_id, "reaction")
+    if target is None:
+        return
+    await Message.filter(id=target.id).update(reaction=(event.emoji or "")[:64] or None)
+    item.result.events.append(domain.MessageReaction.of(account, target, event.emoji))
+
+
+async def mark_deleted(item: StoreItem, account: PlatformAccount, event: MessageDeleted) -> None:
+    """A message the customer unsent: the row stays, what it said goes."""
+    target = await _target(item, account, event.message_id, "deletion")
+    if target is None or not target.is_incoming:
+        return
+    # The customer unsent it: keep the row (ids, thread mapping) but not what it said.
+    await Message.filter(id=target.id).update(is_deleted=True, content="", attachments=[])
+    item.result.events.append(domain.MessageDeleted.of(account, target))
