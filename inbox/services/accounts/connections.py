@@ -19,20 +19,14 @@ from inbox.platforms.base import GrantedPage, PlatformAdapter, Target, get_adapt
 from inbox.platforms.whatsapp import ADAPTER as WHATSAPP
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.services.accounts.meta_oauth import OAuthError, exchange_code, list_pages
+from inbox.services.refusal import Refused
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class ConnectError(Exception):
-    """A connection refused: status, stable code, words for the user, the field at fault."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
+class ConnectError(Refused):
+    """A refused account connection."""
 
 
 def _adapter(platform: str) -> PlatformAdapter:

@@ -13,6 +13,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from inbox.models import Invite, User, Workspace
+from inbox.services.refusal import Refused
 from inbox.services.sessions import throttle
 from inbox.services.sessions.api_tokens import TokenPair, start_session
 from inbox.services.sessions.passwords import hash_password, verify_password
@@ -22,15 +23,8 @@ MIN_PASSWORD = 8
 INVITE_TTL = timedelta(days=7)
 
 
-class AuthError(Exception):
-    """A refused auth request: HTTP-ish status, a stable code, words, and the field at fault."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
+class AuthError(Refused):
+    """A refused auth request (register, login, invites)."""
 
 
 def normalize_email(email: str) -> str:
