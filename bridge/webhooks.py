@@ -13,8 +13,9 @@ from inbox.appkeys import SETTINGS, WRITER
 from inbox.httpjson import DB_UNAVAILABLE, error_response
 from inbox.jsonbody import TooDeepError, parse_json
 from inbox.metrics import INGEST_SECONDS, MESSAGES_STORED, WEBHOOKS
-from inbox.platforms.base import PlatformAdapter, get_adapter, platform_names
+from inbox.platforms.base import PlatformAdapter
 from inbox.platforms.events import PayloadError
+from inbox.platforms.registry import get_adapter, platform_names
 from inbox.services.ingest.pipeline import webhook_item
 
 log = logging.getLogger(__name__)

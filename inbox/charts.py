@@ -21,7 +21,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from inbox.platforms.base import get_adapter
+from inbox.platforms.registry import get_adapter
 
 Format = Literal["png", "svg", "pdf"]
 DEFAULT_COLOR = "#888888"

@@ -14,12 +14,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, get_args
 
+from inbox.event_sources import ChangeFacts, SyncFacts
 from inbox.serialize import account_dict, conversation_dict, message_dict
 
 if TYPE_CHECKING:
     from inbox.models import Conversation, Message, PlatformAccount
-    from inbox.services.conversations.state import ConversationChange
-    from inbox.services.sync.runner import SyncResult
+
 
 Wire = dict[str, Any]
 
@@ -227,7 +227,7 @@ class ConversationUpdated(Event):
     actor: str | None
 
     @classmethod
-    def of(cls, change: ConversationChange) -> ConversationUpdated:
+    def of(cls, change: ChangeFacts) -> ConversationUpdated:
         """The event of one committed change."""
         c = change.conversation
         return cls(
@@ -297,7 +297,7 @@ class _SyncEvent(Event):
     error: str | None
 
     @classmethod
-    def of(cls, result: SyncResult) -> Self:
+    def of(cls, result: SyncFacts) -> Self:
         """A snapshot of the sync's result as it is now."""
         return cls(
             result.account_id,

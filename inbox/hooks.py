@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from inbox.event_sources import ChangeFacts
     from inbox.events import AccountAttention
-    from inbox.services.conversations.state import ConversationChange
     from inbox.services.ingest.items import IngestResult
 
 log = logging.getLogger(__name__)
 
 StoreHook = Callable[["IngestResult"], Awaitable[None]]
-ChangeHook = Callable[["ConversationChange"], Awaitable[None]]
+ChangeHook = Callable[["ChangeFacts"], Awaitable[None]]
 AttentionHook = Callable[["AccountAttention"], Awaitable[None]]
 
 
@@ -31,7 +31,7 @@ class Hooks:
         """Run the after-store hooks on what one body (or sync page) stored."""
         await _run(self.after_store, result, "after-store")
 
-    async def changed(self, change: ConversationChange) -> None:
+    async def changed(self, change: ChangeFacts) -> None:
         """Run the after-change hooks on a committed conversation change."""
         await _run(self.after_change, change, "conversation change")
 

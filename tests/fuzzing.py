@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from inbox.platforms.base import get_adapter
+from inbox.platforms.registry import get_adapter
 from tests.helpers import FIXTURES, webhook_fixture_paths
 
 _HUNT = os.environ.get("FUZZ_EXAMPLES")

@@ -44,7 +44,7 @@ async def bearer(user: Any, secret: str) -> dict[str, str]:
 
 def webhook_fixture_paths() -> list[Path]:
     """Every webhook fixture of every platform (other folders hold other APIs' answers)."""
-    from inbox.platforms.base import platform_names
+    from inbox.platforms.registry import platform_names
 
     return sorted(p for name in platform_names() for p in (FIXTURES / name).glob("*.json"))
 

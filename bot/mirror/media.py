@@ -9,7 +9,8 @@ from typing import Any
 import aiohttp
 
 from inbox.graph import GraphClient, GraphError
-from inbox.platforms.base import MediaUnavailable, get_adapter
+from inbox.platforms.base import MediaUnavailable
+from inbox.platforms.registry import get_adapter
 from inbox.settings import tunable
 
 # Kinds copied into the thread as files; others (links, shares, templates) are shown in words.

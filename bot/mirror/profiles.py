@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inbox.graph import GraphClient
-from inbox.platforms.base import get_adapter
+from inbox.platforms.registry import get_adapter
 
 
 async def lookup_name(

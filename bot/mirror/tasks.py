@@ -21,9 +21,8 @@ from bot.mirror.conversation import Clients, mirror_conversation
 from bot.mirror.sweep import closing_windows, pending_conversations
 from bot.slack.client import slack_client
 from bot.slack.errors import SlackRefused, call
-from inbox.events import IngestEvent, MessageStatus, NewMessage
+from inbox.events import ChangeFacts, IngestEvent, MessageStatus, NewMessage
 from inbox.models import Conversation, Message, SlackEvent
-from inbox.services.conversations.state import ConversationChange
 from inbox.services.ingest.items import IngestResult
 from inbox.tasks.broker import broker
 from inbox.tasks.schedules import every
@@ -177,7 +176,7 @@ def _plain_new_message(event: IngestEvent) -> bool:
     )
 
 
-async def after_change(change: ConversationChange) -> None:
+async def after_change(change: ChangeFacts) -> None:
     """Conversation-service hook: resolve/reopen/assign → the root card is updated."""
     if slack_on(broker.state):
         await kick([change.conversation.id])

@@ -25,7 +25,7 @@ from bot.thread.mapping import Run
 from bot.thread.text import emoji_for, escape
 from inbox.graph import GraphError
 from inbox.models import Message, PlatformAccount, SlackEvent
-from inbox.platforms.base import get_adapter
+from inbox.platforms.registry import get_adapter
 from inbox.services.accounts.crypto import TokenDecryptError
 
 log = logging.getLogger(__name__)

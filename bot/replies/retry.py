@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from inbox.models import Conversation, Message, Outbox, PlatformAccount
-from inbox.platforms.base import get_adapter
 from inbox.platforms.events import DeliveryStatus
 from inbox.platforms.outbound import reply_window
+from inbox.platforms.registry import get_adapter
 from inbox.tasks.sending import enqueue_sends
 
 

@@ -17,7 +17,7 @@ from bot.thread.panel import assignee_words, panel_blocks
 from bot.thread.render import customer_name, metadata
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message, PlatformAccount, User
-from inbox.platforms.base import get_adapter
+from inbox.platforms.registry import get_adapter
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.thread.text import escape, snippet
-from inbox.platforms.base import get_adapter
 from inbox.platforms.events import MessageKind
+from inbox.platforms.registry import get_adapter
 
 DEFAULT_ICON = ":speech_balloon:"
 ATTACHMENT_WORDS = {

@@ -9,7 +9,7 @@ import uuid
 from inbox.cli.common import CommandError, database
 from inbox.cli.workspaces import resolve_workspace
 from inbox.models import PlatformAccount
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
 

@@ -1,4 +1,4 @@
-"""The one shape every platform adapter has; the registry (registry.py) lists them.
+"""The one shape every platform adapter has; registry.py lists the adapters.
 
 An adapter owns everything about its platform: the webhook handshake and signature,
 parsing, sending and what a send error means, history, media, profiles, subscribing,
@@ -182,20 +182,3 @@ class PlatformAdapter(Protocol):
     async def refresh_token(self, graph: GraphApi, token: str) -> RefreshedToken:
         """Trade the token for a fresh one; GraphError on failure."""
         ...
-
-
-def adapters() -> dict[str, PlatformAdapter]:
-    """Every registered adapter, keyed by platform name, sorted."""
-    from inbox.platforms.registry import adapters as registered
-
-    return registered()
-
-
-def get_adapter(name: str) -> PlatformAdapter | None:
-    """The adapter for a platform name, or None if there is no such platform."""
-    return adapters().get(name)
-
-
-def platform_names() -> tuple[str, ...]:
-    """Names of all known platforms, sorted."""
-    return tuple(adapters())

@@ -22,14 +22,6 @@ CONVERSATION_FIELDS = (
 )
 
 
-def history_platform(platform: str) -> str | None:
-    """The Conversations API `platform` value, or None when the platform keeps no history."""
-    from inbox.platforms.registry import get_adapter
-
-    adapter = get_adapter(platform)
-    return adapter.name if adapter is not None and adapter.has_history else None
-
-
 def parse_time(value: Any) -> datetime | None:
     """Graph's `2026-07-29T08:40:04+0000` as an aware datetime; None when not that."""
     if not isinstance(value, str):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from inbox.appkeys import SETTINGS
 from inbox.models import Message, WebhookLog
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 from tests.conftest import APP_SECRET
 from tests.factories import connect_fixture_accounts
 from tests.fuzzing import any_body, fuzz_settings, mutated_fixtures, renamed

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from inbox.appkeys import BUS, SETTINGS
 from inbox.models import Message, WebhookLog
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 from tests.conftest import APP_SECRET, VERIFY_TOKEN
 from tests.factories import connect_fixture_accounts
 from tests.helpers import fixture_bytes, sign_meta, webhook_fixture_paths

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from inbox.platforms.base import PlatformAdapter, adapters, get_adapter, platform_names
+from inbox.platforms.base import PlatformAdapter
 from inbox.platforms.events import Event, Ignored
+from inbox.platforms.registry import adapters, get_adapter, platform_names
 from tests.helpers import FIXTURES, load_fixture
 
 PLATFORMS = platform_names()

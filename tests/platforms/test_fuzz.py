@@ -15,7 +15,6 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from inbox.platforms.base import get_adapter, platform_names
 from inbox.platforms.events import (
     Echo,
     Event,
@@ -27,6 +26,7 @@ from inbox.platforms.events import (
     StatusUpdate,
 )
 from inbox.platforms.outbound import split_text
+from inbox.platforms.registry import get_adapter, platform_names
 from tests.fuzzing import fuzz_settings, json_values, mutated_fixtures, shaped_bodies
 
 PLATFORMS = platform_names()

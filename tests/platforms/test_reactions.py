@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from inbox.platforms.base import get_adapter
+from inbox.platforms.registry import get_adapter
 
 
 def _request(platform: str, emoji: str | None) -> tuple[str, dict[str, Any]] | None:

@@ -18,7 +18,7 @@ from inbox.graph import GraphClient
 from inbox.jsonbody import TooDeepError, parse_json
 from inbox.models import User
 from inbox.pagination import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT, CursorError, Page, decode_cursor
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.services.sessions.api_tokens import TokenError, authenticate
 from inbox.settings import option

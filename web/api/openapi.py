@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 from web.api import analytics, auth, messages, platforms
 from web.api.schemas import COMPONENTS
 from web.api.spec import ERRORS, Paths, json_answer, operation, query

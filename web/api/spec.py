@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 from inbox.services.analytics.reports import MAX_DAYS
 from web.api.schemas import ref
 

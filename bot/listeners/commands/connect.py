@@ -8,7 +8,7 @@ from bot.accounts.connect import login_blocks, whatsapp_modal
 from bot.install.home import home_workspace
 from bot.listeners.commands.registry import Invocation, subcommand
 from bot.slack import errors
-from inbox.platforms.base import get_adapter
+from inbox.platforms.registry import get_adapter
 from inbox.services.accounts import meta_oauth
 
 log = logging.getLogger(__name__)

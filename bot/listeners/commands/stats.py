@@ -9,7 +9,7 @@ from bot.install.home import home_workspace
 from bot.listeners.commands.registry import Invocation, subcommand
 from bot.reports.tasks import slack_stats_chart
 from bot.thread.render import platform_label
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from inbox.bus import EventBus
 from inbox.events import AccountChange, account_event
 from inbox.graph import GraphClient, GraphError
 from inbox.models import OAuthState, PlatformAccount
-from inbox.platforms.base import GrantedPage, PlatformAdapter, Target, get_adapter
+from inbox.platforms.base import GrantedPage, PlatformAdapter, Target
+from inbox.platforms.registry import get_adapter
 from inbox.platforms.whatsapp import ADAPTER as WHATSAPP
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.services.accounts.meta_oauth import OAuthError, exchange_code, list_pages

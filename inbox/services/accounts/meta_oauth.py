@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from inbox.graph import GraphClient, GraphError
 from inbox.models import OAuthState, User
-from inbox.platforms.base import adapters
+from inbox.platforms.registry import adapters
 from inbox.settings import Settings
 
 STATE_TTL = timedelta(minutes=10)

@@ -18,7 +18,8 @@ from inbox.bus import EventBus
 from inbox.events import AccountAttention
 from inbox.graph import GraphClient, GraphError, SendErrorKind
 from inbox.models import PlatformAccount
-from inbox.platforms.base import PlatformAdapter, get_adapter
+from inbox.platforms.base import PlatformAdapter
+from inbox.platforms.registry import get_adapter
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.settings import Settings
 

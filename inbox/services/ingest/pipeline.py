@@ -12,8 +12,8 @@ from tortoise.transactions import in_transaction
 
 from inbox.bus import EventBus
 from inbox.jsonbody import make_storable
-from inbox.platforms.base import get_adapter
 from inbox.platforms.events import Event
+from inbox.platforms.registry import get_adapter
 from inbox.services.ingest.items import IngestResult, StoreItem
 from inbox.services.ingest.storage import apply_batch
 

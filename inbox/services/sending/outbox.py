@@ -18,7 +18,6 @@ from inbox.bus import EventBus
 from inbox.events import MessageStatus
 from inbox.graph import GraphClient, GraphError
 from inbox.models import Conversation, Message, Outbox, PlatformAccount
-from inbox.platforms.base import get_adapter
 from inbox.platforms.events import DELIVERY_RANK, DeliveryStatus
 from inbox.platforms.outbound import (
     EXPLANATIONS,
@@ -27,6 +26,7 @@ from inbox.platforms.outbound import (
     reply_window,
     split_text,
 )
+from inbox.platforms.registry import get_adapter
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.settings import tunable
 

@@ -18,8 +18,9 @@ from inbox.bus import EventBus
 from inbox.events import Event, SyncCompleted, SyncStarted
 from inbox.graph import GraphClient, GraphError, SendErrorKind
 from inbox.models import PlatformAccount
-from inbox.platforms.base import PlatformAdapter, get_adapter
+from inbox.platforms.base import PlatformAdapter
 from inbox.platforms.history import ConversationsPage
+from inbox.platforms.registry import get_adapter
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.services.ingest.pipeline import store_events
 from inbox.settings import tunable

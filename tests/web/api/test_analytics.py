@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
 from inbox.models import Analytics
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 from tests.factories import make_analytics, make_conversation, make_message
 from tests.web.api.conftest import Member
 

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from inbox.models import Conversation, Workspace
-from inbox.platforms.base import platform_names
+from inbox.platforms.registry import platform_names
 from tests.factories import (
     make_account,
     make_analytics,
