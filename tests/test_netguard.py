@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -20,6 +19,7 @@ from inbox.netguard import (
     guarded_connector,
     host_allowed,
 )
+from tests.fakes.internal import Internal
 
 INSIDE = [
     "127.0.0.1",
@@ -124,38 +124,6 @@ def test_the_operators_graph_origin_is_trusted_as_configured_and_nothing_else() 
         check_url("http://127.0.0.1:9998/wa-bin/1/content", trusted=[graph])
     with pytest.raises(Refused):
         check_url("https://127.0.0.1:9999/wa-bin/1/content", trusted=[graph])
-
-
-class Internal:
-    """A local HTTP server standing in for an internal service; counts what reaches it."""
-
-    def __init__(self) -> None:
-        self.hits: list[str] = []
-        self.server: TestServer | None = None
-
-    async def start(self) -> Internal:
-        async def handler(request: web.Request) -> web.Response:
-            self.hits.append(request.path_qs)
-            return web.Response(body=b"INTERNAL-SECRET", content_type="image/png")
-
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", handler)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
-        return self
-
-    def url(self, path: str) -> str:
-        assert self.server is not None
-        return str(self.server.make_url(path))
-
-
-@pytest.fixture
-async def internal() -> AsyncIterator[Internal]:
-    """An internal service on a free 127.0.0.1 port."""
-    fake = await Internal().start()
-    yield fake
-    assert fake.server is not None
-    await fake.server.close()
 
 
 async def test_the_connector_refuses_an_inside_address_at_the_socket(internal: Internal) -> None:
