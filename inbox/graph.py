@@ -1,20 +1,28 @@
 """The Graph API client: every call goes to META_GRAPH_URL, errors become GraphError.
 
+Only ids and edges become paths, and a full URL is called only on a Graph host (META_GRAPH_URL's
+origin, or Instagram's Graph host for it), so a token never leaves them.
+
 GraphError lives with the adapters (inbox.platforms.graphapi), which raise and read it too.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import aiohttp
 
 from inbox.metrics import GRAPH_CALLS
+from inbox.netguard import origin
 from inbox.platforms.graphapi import GraphError
+from inbox.platforms.instagram import instagram_graph_url
 from inbox.platforms.outbound import SendErrorKind
 
 log = logging.getLogger(__name__)
+_SEGMENT = r"[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*"  # ids, edges, v21.0; never "." or ".."
+GRAPH_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 
 
 def _error_from(status: int, body: Any) -> GraphError:
@@ -44,6 +52,19 @@ class GraphClient:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
+    def url_for(self, path: str) -> str:
+        """The URL of a Graph path, or of a full URL on a Graph host; GraphError otherwise."""
+        if "://" in path or path.startswith("//"):
+            instagram = instagram_graph_url(self.base_url)
+            found = origin(path)
+            if found is None or found not in (origin(self.base_url), origin(instagram)):
+                raise GraphError(400, "refused: only the Graph API's own hosts are called")
+            return path
+        relative = path.lstrip("/")
+        if not GRAPH_PATH.fullmatch(relative):
+            raise GraphError(400, f"refused: {relative[:80]!r} is not a Graph id or path")
+        return f"{self.base_url}/{relative}"
+
     async def close(self) -> None:
         """Close the HTTP session."""
         if self._session is not None:
@@ -59,7 +80,11 @@ class GraphClient:
         json: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """One Graph call; returns the JSON object or raises GraphError."""
-        url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
+        try:
+            url = self.url_for(path)
+        except GraphError:
+            GRAPH_CALLS.labels("refused").inc()
+            raise
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             async with self._client().request(

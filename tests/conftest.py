@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from inbox import db, schema
 from inbox.settings import Settings, load_settings
 from tests.fakes.graph import FakeGraph
+from tests.fakes.internal import Internal
 from web.app import create_app
 
 PG_URL = os.environ.get("CAHTS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cahts_test")
@@ -91,6 +92,14 @@ async def truncate(url: str = PG_URL) -> None:
 async def graph() -> AsyncIterator[FakeGraph]:
     """A local fake Graph API."""
     fake = await FakeGraph().start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def internal() -> AsyncIterator[Internal]:
+    """A local server standing in for an internal service (it must never be reached)."""
+    fake = await Internal().start()
     yield fake
     await fake.close()
 

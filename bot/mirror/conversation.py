@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from tortoise.expressions import Q
 
@@ -33,6 +32,7 @@ from bot.thread.card import show_state
 from bot.thread.mapping import Run, assignee_name
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message, PlatformAccount
+from inbox.netguard import GuardedHttp
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
 
@@ -118,9 +118,7 @@ async def _abandon(lease: Lease) -> None:
         log.warning("conversation %s: lease left to expire (%s)", lease.conversation_id, exc)
 
 
-async def _round(
-    clients: Clients, lease: Lease, http: aiohttp.ClientSession, local: runs.LocalRun
-) -> None:
+async def _round(clients: Clients, lease: Lease, http: GuardedHttp, local: runs.LocalRun) -> None:
     for _ in range(2):
         try:
             await _round_once(clients, lease, http, local)
@@ -132,7 +130,7 @@ async def _round(
 
 
 async def _round_once(
-    clients: Clients, lease: Lease, http: aiohttp.ClientSession, local: runs.LocalRun
+    clients: Clients, lease: Lease, http: GuardedHttp, local: runs.LocalRun
 ) -> None:
     look, local.changes = local.changes, False  # a kick from now on is for the next round
     conversation = (

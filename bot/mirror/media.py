@@ -1,4 +1,9 @@
-"""Customer media on its way to Slack: fetched from the platform, kept in memory, size-capped."""
+"""Customer media on its way to Slack: fetched from the platform, kept in memory, size-capped.
+
+Only links the platform gave (webhooks, sync) are fetched, and only through inbox.netguard
+(Meta's media hosts over https, no inside addresses); a link an agent gave with a reply is
+shown, never downloaded.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,15 @@ from typing import Any
 import aiohttp
 
 from inbox.graph import GraphClient, GraphError
+from inbox.netguard import BlockedAddress, GuardedHttp, Refused
 from inbox.platforms.base import MediaUnavailable
 from inbox.platforms.registry import get_adapter
 from inbox.settings import tunable
 
 # Kinds copied into the thread as files; others (links, shares, templates) are shown in words.
 UPLOADABLE = frozenset({"image", "video", "audio", "file", "document", "sticker"})
+# Where a message's links came from the platform; any other source (api, slack) is ours.
+PLATFORM_SOURCES = frozenset({"webhook", "sync"})
 _TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
 
 
@@ -36,19 +44,23 @@ class Download:
     mime_type: str | None
 
 
-def session() -> aiohttp.ClientSession:
-    """An HTTP session for downloads (the caller closes it)."""
-    return aiohttp.ClientSession(timeout=_TIMEOUT)
+def session() -> GuardedHttp:
+    """The guarded HTTP client for downloads (the caller closes it)."""
+    return GuardedHttp(_TIMEOUT)
 
 
 async def fetch(
-    http: aiohttp.ClientSession, url: str, *, token: str | None = None, limit: int | None = None
+    http: GuardedHttp,
+    url: str,
+    *,
+    token: str | None = None,
+    limit: int | None = None,
+    trusted: tuple[str, ...] = (),
 ) -> tuple[bytes, str | None]:
     """GET a file into memory, refusing more than `limit` bytes; DownloadError on failure."""
     limit = limit or max_file_bytes()
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        async with http.get(url, headers=headers) as response:
+        async with http.get(url, token=token, trusted=trusted) as response:
             if response.status != 200:
                 raise DownloadError(f"the platform answered HTTP {response.status}")
             if (response.content_length or 0) > limit:
@@ -61,6 +73,12 @@ async def fetch(
                     raise DownloadError(f"larger than {limit // (1024 * 1024)} MB")
                 chunks.append(chunk)
             return b"".join(chunks), response.content_type
+    except Refused as exc:
+        raise DownloadError(f"not downloaded: {exc}") from exc
+    except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, BlockedAddress):
+            raise DownloadError("not downloaded: the link points inside the network") from exc
+        raise DownloadError(f"no answer from the platform ({type(exc).__name__})") from exc
     except (TimeoutError, aiohttp.ClientError) as exc:
         raise DownloadError(f"no answer from the platform ({type(exc).__name__})") from exc
 
@@ -77,7 +95,7 @@ async def platform_file(
     token: str,
     *,
     graph: GraphClient,
-    http: aiohttp.ClientSession,
+    http: GuardedHttp,
 ) -> Download:
     """One stored attachment's bytes, from where the platform's adapter says."""
     kind = str(attachment.get("type") or "file")
@@ -90,6 +108,8 @@ async def platform_file(
         raise DownloadError(exc.explain()) from exc
     except MediaUnavailable as exc:
         raise DownloadError(str(exc)) from exc
-    data, content_type = await fetch(http, source.url, token=source.token)
+    data, content_type = await fetch(
+        http, source.url, token=source.token, trusted=(graph.base_url,)
+    )
     mime_type = source.mime_type or content_type
     return Download(data, _filename(kind, mime_type, index), mime_type)

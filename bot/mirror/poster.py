@@ -6,8 +6,6 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
-
 from bot.mirror import media
 from bot.mirror.profiles import lookup_name
 from bot.slack.errors import (
@@ -20,6 +18,7 @@ from bot.thread.mapping import MESSAGE_EVENT, Run, dashboard_url
 from bot.thread.render import Copied, MessageView, attachment_words, author, message_text, metadata
 from bot.thread.text import escape
 from inbox.models import Conversation, Message, Outbox
+from inbox.netguard import GuardedHttp
 from inbox.services.accounts.crypto import TokenDecryptError
 from inbox.settings import tunable
 
@@ -41,7 +40,7 @@ class ThreadGone(Exception):
 class Poster:
     """Posts one round's unposted messages."""
 
-    def __init__(self, run: Run, http: aiohttp.ClientSession) -> None:
+    def __init__(self, run: Run, http: GuardedHttp) -> None:
         self.run = run
         self.http = http
         self._token: str | None = None
@@ -214,8 +213,9 @@ class Poster:
         copied: list[Copied] = []
         files: list[media.Download] = []
         if not message.is_deleted:
+            fetchable = message.source in media.PLATFORM_SOURCES
             for index, item in enumerate(message.attachments or [], start=1):
-                outcome, download = await self._copy(item, index)
+                outcome, download = await self._copy(item, index, fetchable)
                 if outcome is not None:
                     copied.append(outcome)
                 if download is not None:
@@ -236,14 +236,14 @@ class Poster:
         return view, files
 
     async def _copy(
-        self, item: dict[str, object], index: int
+        self, item: dict[str, object], index: int, fetchable: bool
     ) -> tuple[Copied | None, media.Download | None]:
         kind = str(item.get("type") or "file")
         caption = _text(item.get("caption"))
         if kind in ("story", "story_mention"):
             return None, None  # the message kind says it; the story's media is not kept
         link = _text(item.get("url"))
-        if kind not in media.UPLOADABLE:
+        if kind not in media.UPLOADABLE or not fetchable:  # an agent's link is shown, not fetched
             return Copied(kind, False, caption=caption, link=link), None
         try:
             download = await media.platform_file(

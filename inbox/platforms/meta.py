@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from inbox.platforms.signature import SIGNATURE_HEADER, verify
 
 log = logging.getLogger(__name__)
 
+MEDIA_ID = re.compile(r"[0-9A-Za-z_-]{1,128}")  # a media id, never a URL or a path
 # Page webhook fields the app subscribes a Page to (Messenger, and Instagram through its Page).
 PAGE_FIELDS = (
     "messages,message_echoes,message_reactions,messaging_postbacks,message_deliveries,message_reads"
@@ -114,6 +116,8 @@ class MetaAdapter:
         media_id = attachment.get("media_id")
         mime_type = attachment.get("mime_type")
         if media_id:
+            if not MEDIA_ID.fullmatch(str(media_id)):
+                raise MediaUnavailable("the platform gave a media id that is not an id")
             info = await graph.get(str(media_id), token=token)
             url = info.get("url")
             if not isinstance(url, str) or not url:

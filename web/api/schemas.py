@@ -60,7 +60,12 @@ SEND = _object(
         "items": _object(
             ["type", "url"],
             type={"type": "string", "enum": ATTACHMENT_TYPES},
-            url=_text(8, 2048, pattern="^https?://[^\\s]+$"),
+            url=_text(
+                8,
+                2048,
+                pattern="^https?://[^\\s]+$",
+                description="a public link Meta fetches; cahts never downloads it (Slack shows it)",
+            ),
             name=_text(0, 200),
         ),
     },
