@@ -357,6 +357,19 @@ class AccountAttention(Event):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SessionEnded(Event):
+    """A sign-in session ended (logout, or a reused refresh token): its sockets must close."""
+
+    type: ClassVar[str] = "session_ended"
+    browser: ClassVar[bool] = False
+
+    workspace_id: uuid.UUID
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    reason: str
+
+
 IngestEvent = NewMessage | MessageStatus | MessageReaction | MessageDeleted
 DomainEvent = (
     NewMessage
@@ -370,6 +383,7 @@ DomainEvent = (
     | SyncStarted
     | SyncCompleted
     | AccountAttention
+    | SessionEnded
 )
 EVENT_TYPES: tuple[type[Event], ...] = get_args(DomainEvent)
 BROWSER_TYPES = frozenset(cls.type for cls in EVENT_TYPES if cls.browser)

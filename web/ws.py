@@ -24,8 +24,8 @@ from inbox.jsonbody import parse_json
 from inbox.metrics import WEBSOCKETS
 from inbox.models import User
 from inbox.services.conversations.reading import mark_read
-from inbox.services.sessions.api_tokens import TokenError, authenticate
-from web.ws_hub import Hub
+from inbox.services.sessions.api_tokens import TokenError, decode_access, session_open, user_of
+from web.ws_hub import UNAUTHORIZED, Hub
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,10 @@ MAX_FRAME = 64 * 1024
 MAX_FRAMES_PER_SECOND = 20
 HEARTBEAT = 20.0
 FORWARDED = BROWSER_TYPES  # the event types whose class says browsers see them
-# Application close codes (4000-4999): the reason is also sent as text.
-UNAUTHORIZED = 4401
+# Application close codes (4000-4999): the reason is also sent as text. 4401 (UNAUTHORIZED,
+# from web.ws_hub): not authenticated, the access token expired, or the session ended.
 POLICY = 1008
+EXPIRED = "token expired; authenticate again"
 SOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 HUB = web.AppKey("websocket_hub", Hub)
 
@@ -62,6 +63,9 @@ class _Session:
         self.ws = ws
         self.user: User | None = None
         self.workspace = ""
+        self.session = ""  # the sign-in session (refresh-token family) of the token
+        self.expires_at = 0.0  # when that access token expires (epoch seconds)
+        self._expiry: asyncio.TimerHandle | None = None
         self.subscribed = False
         # Events the hub could not write at once (the socket was backed up), oldest first.
         self.backlog: deque[str] = deque()
@@ -142,26 +146,18 @@ class _Session:
 
     async def _handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
+        if kind == "authenticate":
+            await self._authenticate(frame.get("token"))
+            return
         if self.user is None:
-            if kind != "authenticate" or not isinstance(frame.get("token"), str):
-                await self.close(UNAUTHORIZED, "authenticate first")
-                return
-            try:
-                self.user = await authenticate(
-                    frame["token"], self.request.app[SETTINGS].jwt_secret
-                )
-            except TokenError:
-                await self.close(UNAUTHORIZED, "invalid token")
-                return
-            self.workspace = str(self.user.workspace_id)
-            await self.send(
-                {
-                    "type": "authenticated",
-                    "user": {"id": str(self.user.id), "email": self.user.email},
-                    "workspace_id": str(self.user.workspace_id),
-                }
-            )
-        elif kind == "subscribe_messages":
+            await self.close(UNAUTHORIZED, "authenticate first")
+            return
+        if self._ending is not None:
+            return  # closing: nothing more is done for this socket
+        if time.time() >= self.expires_at:
+            await self.close(UNAUTHORIZED, EXPIRED)
+            return
+        if kind == "subscribe_messages":
             if not self.subscribed:
                 self.subscribed = True
                 self.request.app[HUB].join(self, self.request.app[BUS])
@@ -173,12 +169,58 @@ class _Session:
         else:
             await self.send({"type": "error", "code": "unknown_type", "message": str(kind)[:64]})
 
+    async def _authenticate(self, token: Any) -> None:
+        """The first `authenticate`, or a later one with a fresh token of the same user, which
+        moves the socket's deadline to that token's expiry."""
+        if not isinstance(token, str):
+            await self.close(UNAUTHORIZED, "authenticate first")
+            return
+        try:
+            claims = decode_access(token, self.request.app[SETTINGS].jwt_secret)
+        except TokenError:
+            await self.close(UNAUTHORIZED, "invalid token")
+            return
+        if self.user is not None and claims.user_id != self.user.id:
+            await self.close(UNAUTHORIZED, "a socket stays with the user who opened it")
+            return
+        hub = self.request.app[HUB]
+        # Tracked before the session is checked, so a logout in between still closes it.
+        hub.untrack(self)
+        self.session = str(claims.session_id)
+        hub.track(self, self.request.app[BUS])
+        try:
+            self.user = await user_of(claims)
+        except TokenError:
+            await self.close(UNAUTHORIZED, "invalid token")
+            return
+        self.workspace = str(self.user.workspace_id)
+        self._deadline(claims.expires_at.timestamp())
+        await self.send(
+            {
+                "type": "authenticated",
+                "user": {"id": str(self.user.id), "email": self.user.email},
+                "workspace_id": str(self.user.workspace_id),
+                "expires_in": max(0, int(self.expires_at - time.time())),
+            }
+        )
+
+    def _deadline(self, expires_at: float) -> None:
+        """Close the socket when its access token expires, unless re-authenticated first."""
+        self.expires_at = expires_at
+        if self._expiry is not None:
+            self._expiry.cancel()
+        delay = max(0.0, expires_at - time.time())
+        self._expiry = asyncio.get_running_loop().call_later(delay, self.end, UNAUTHORIZED, EXPIRED)
+
     async def _mark_read(self, raw: Any) -> None:
         assert self.user is not None
         try:
             message_id = uuid.UUID(str(raw))
         except ValueError:
             await self.send({"type": "error", "code": "invalid", "message": "message_id"})
+            return
+        if not await session_open(uuid.UUID(self.session), self.user.id):
+            await self.close(UNAUTHORIZED, "session ended")
             return
         workspace = self.user.workspace_id
         found = await mark_read(workspace, message_id, self.request.app[BUS])
@@ -202,6 +244,10 @@ class _Session:
     def stop(self) -> None:
         if self.subscribed:
             self.request.app[HUB].leave(self)
+        if self.session:
+            self.request.app[HUB].untrack(self)
+        if self._expiry is not None:
+            self._expiry.cancel()
         if self.pump is not None:
             self.pump.cancel()
 

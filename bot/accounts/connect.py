@@ -1,9 +1,11 @@
 """Connecting accounts from Slack: the Facebook Login link, the WhatsApp modal, the outcome.
 
-`/inbox connect messenger|instagram` answers with a Facebook Login link whose `state` is
-bound to the workspace and to the Slack user, team and channel (no cahts user: Slack users
-need no dashboard login). When Facebook sends the browser back, the callback tells that user
-in that channel how it went (`report_oauth`) and sends the browser back to Slack.
+`/inbox connect messenger|instagram` answers with a cahts link (`/api/platforms/start`)
+holding a single-use ticket bound to the workspace and to the Slack user, team and channel (no
+cahts user: Slack users need no dashboard login). The browser that opens it gets a cookie and
+a Facebook Login `state` bound to that cookie; when Facebook sends that browser back, the
+callback tells the user in that channel how it went (`report_oauth`) and sends the browser
+back to Slack.
 """
 
 from __future__ import annotations

@@ -4,14 +4,19 @@ Meta fetches a reply's attachment from a public URL. Slack files are private, so
 file goes out as `{PUBLIC_URL}/slack/files/<signed token>`: when fetched, cahts looks the file
 up (files.info) and streams it from Slack with the bot token. Nothing is stored; any server
 can answer; the link names one file and expires.
+
+The link is on the dashboard's origin, so what an agent shared must never run there: only
+raster images are served inline; everything else (HTML, SVG, PDF…) is an attachment, and
+every answer carries `nosniff` and a sandboxing CSP.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -30,6 +35,13 @@ LINK_LIFETIME = timedelta(days=8)  # outlives the 7-day HUMAN_AGENT window, for 
 _AUDIENCE = "cahts:slack-file"
 _PURPOSE = b"cahts slack file links"
 _TIMEOUT = aiohttp.ClientTimeout(total=300, sock_connect=10)
+# Types a browser only ever draws as a picture; SVG is not one of them (it runs scripts).
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+SANDBOX = "sandbox; default-src 'none'"
+_MIME = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$"
+)
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]")
 
 
 def file_link(
@@ -113,12 +125,7 @@ async def _stream(
     ):
         if upstream.status != 200:
             return error_response(502, "upstream", f"Slack answered HTTP {upstream.status}")
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": str(info.get("mimetype") or upstream.content_type),
-                "Cache-Control": "private, max-age=300",
-            }
-        )
+        response = web.StreamResponse(headers=file_headers(info, upstream.content_type))
         if upstream.content_length is not None:
             response.content_length = upstream.content_length
         await response.prepare(request)
@@ -126,3 +133,25 @@ async def _stream(
             await response.write(chunk)
         await response.write_eof()
         return response
+
+
+def file_headers(info: dict[str, object], fallback_type: str) -> dict[str, str]:
+    """The answer's headers: raster images inline, anything else an attachment; never run."""
+    raw = str(info.get("mimetype") or fallback_type).split(";", 1)[0].strip().lower()
+    mimetype = raw if _MIME.match(raw) else "application/octet-stream"
+    disposition = "inline" if mimetype in INLINE_TYPES else "attachment"
+    return {
+        "Content-Type": mimetype,
+        "Content-Disposition": f"{disposition}; {_filename(info.get('name'))}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": SANDBOX,
+        "Cache-Control": "private, max-age=300",
+    }
+
+
+def _filename(name: object) -> str:
+    """RFC 6266 filename parameters: an ASCII fallback and the UTF-8 name."""
+    text = name if isinstance(name, str) and name.strip() else "file"
+    text = text.replace("/", "_").replace("\\", "_")[:200]
+    ascii_name = _UNSAFE_NAME.sub("_", text)
+    return f"filename=\"{ascii_name}\"; filename*=UTF-8''{quote(text, safe='')}"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from bot.replies.files import file_link
+import pytest
+
+from bot.replies.files import file_headers, file_link
 from inbox.models import Conversation, Message
 from tests.bot.conftest import CUSTOMER, PUBLIC_URL, Loop, messenger_text
 from tests.fakes.slack import SlackFile
@@ -86,3 +89,62 @@ async def test_a_link_to_a_file_deleted_from_slack_is_404(loop: Loop) -> None:
     del loop.slack.files["F0INVOICE"]
     response = await loop.client.get(urlsplit(url).path)
     assert response.status == 404
+
+
+SCRIPT_PAGE = b"<html><script>fetch('/api/auth/me')</script></html>"
+SCRIPT_SVG = (
+    b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(document.cookie)</script></svg>"
+)
+PNG = b"\x89PNG\r\n\x1a\n fake pixels"
+
+
+async def _served(loop: Loop, file_id: str, name: str, mimetype: str, data: bytes) -> Any:
+    loop.slack.files[file_id] = SlackFile(file_id, name, mimetype, data)
+    response = await loop.client.get(urlsplit(file_link(loop.settings, file_id)).path)
+    assert response.status == 200
+    assert await response.read() == data
+    return response
+
+
+@pytest.mark.parametrize(
+    ("name", "mimetype", "data"),
+    [("page.html", "text/html", SCRIPT_PAGE), ("logo.svg", "image/svg+xml", SCRIPT_SVG)],
+)
+async def test_html_and_svg_files_are_attachments_that_never_run(
+    loop: Loop, name: str, mimetype: str, data: bytes
+) -> None:
+    response = await _served(loop, "F0ACTIVE", name, mimetype, data)
+
+    assert response.headers["Content-Disposition"].startswith(f'attachment; filename="{name}"')
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+
+async def test_a_png_is_shown_inline_but_never_sniffed(loop: Loop) -> None:
+    response = await _served(loop, "F0PNG", "photo.png", "image/png", PNG)
+
+    assert response.content_type == "image/png"
+    assert response.headers["Content-Disposition"].startswith('inline; filename="photo.png"')
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_a_strange_name_keeps_its_letters_but_cannot_close_the_quote(loop: Loop) -> None:
+    response = await _served(loop, "F0ODD", 'été" x.html', "text/html", SCRIPT_PAGE)
+
+    disposition = response.headers["Content-Disposition"]
+    assert (
+        disposition
+        == "attachment; filename=\"_t__ x.html\"; filename*=UTF-8''%C3%A9t%C3%A9%22%20x.html"
+    )
+
+
+def test_line_breaks_in_a_name_or_type_cannot_add_headers() -> None:
+    headers = file_headers(
+        {"name": "a\r\nSet-Cookie: x=1.html", "mimetype": "text/html\r\nSet-Cookie: x=1"}, ""
+    )
+
+    assert headers["Content-Type"] == "application/octet-stream"
+    assert all("\r" not in v and "\n" not in v for v in headers.values())
+    assert headers["Content-Disposition"].startswith(
+        'attachment; filename="a__Set-Cookie_ x_1.html"'
+    )

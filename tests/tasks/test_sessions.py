@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from inbox.models import LoginAttempt, OAuthState, RefreshToken
-from inbox.services.accounts.meta_oauth import create_state
+from inbox.services.accounts.meta_oauth import create_state, new_browser
 from inbox.services.sessions.api_tokens import start_session
 from inbox.settings import Settings
 from inbox.tasks.sessions import prune, prune_sessions
@@ -24,8 +24,10 @@ async def test_prune_keeps_what_still_counts(database: Settings) -> None:
     recent = await LoginAttempt.create(email="a@example.com", address="1.2.3.4", succeeded=False)
     stale = await LoginAttempt.create(email="a@example.com", address="1.2.3.4", succeeded=False)
     await LoginAttempt.filter(id=stale.id).update(created_at=NOW - timedelta(hours=2))
-    await create_state(user, "messenger", database.jwt_secret)
-    await create_state(user, "messenger", database.jwt_secret, now=NOW - timedelta(days=2))
+    await create_state(user, "messenger", database.jwt_secret, new_browser())
+    await create_state(
+        user, "messenger", database.jwt_secret, new_browser(), now=NOW - timedelta(days=2)
+    )
 
     assert await prune(NOW) == {"login_attempts": 1, "refresh_tokens": 1, "oauth_states": 1}
     assert [a.id for a in await LoginAttempt.all()] == [recent.id]

@@ -8,14 +8,15 @@ from typing import Any
 
 from inbox.bus import QUEUE_SIZE, InProcessBus
 from tests.helpers import raw_event
-from web.ws_hub import POLICY, Hub
+from web.ws_hub import POLICY, UNAUTHORIZED, Hub
 
 
 class Socket:
     """A subscribed socket as the hub sees it, recording what it was given."""
 
-    def __init__(self, workspace: str, broken: bool = False) -> None:
+    def __init__(self, workspace: str, broken: bool = False, session: str = "") -> None:
         self.workspace = workspace
+        self.session = session
         self.broken = broken
         self.got: list[dict[str, Any]] = []
         self.ended: tuple[int, str] | None = None
@@ -83,4 +84,27 @@ async def test_when_the_hub_falls_behind_every_socket_is_told_to_resync() -> Non
     assert b.ended == a.ended
     await bus.publish(raw_event({"type": "new_message", "workspace_id": "B", "n": -1}))
     await _until(b, lambda: any(e["n"] == -1 for e in b.got))  # it goes on for sockets still open
+    await hub.close()
+
+
+async def test_a_session_ended_event_closes_that_sessions_sockets_only() -> None:
+    bus, hub = InProcessBus(), Hub(frozenset({"new_message"}))
+    tab1, tab2 = Socket("A", session="s1"), Socket("A", session="s1")
+    elsewhere, later = Socket("A", session="s2"), Socket("A", session="s1")
+    hub.track(tab1, bus)  # authenticated, never subscribed: closed all the same
+    hub.join(tab2, bus)
+    hub.track(tab2, bus)
+    hub.join(elsewhere, bus)
+    hub.track(elsewhere, bus)
+    hub.track(later, bus)
+    hub.untrack(later)  # gone (or re-authenticated with another session)
+
+    await bus.publish(
+        raw_event({"type": "session_ended", "session_id": "s1", "reason": "logged out"})
+    )
+    await bus.publish(raw_event({"type": "new_message", "workspace_id": "A", "n": 1}))
+
+    await _until(elsewhere, lambda: elsewhere.got)
+    assert tab1.ended == tab2.ended == (UNAUTHORIZED, "session ended: logged out")
+    assert (elsewhere.ended, later.ended) == (None, None)
     await hub.close()

@@ -57,3 +57,33 @@ async def test_events_cross_servers_and_sockets_learn_why_they_close(
             assert closing.data == aiohttp.WSCloseCode.GOING_AWAY
             assert closing.extra == "server shutting down"
             assert procs[1].wait(timeout=20) == 0
+
+
+async def test_a_logout_on_one_server_closes_the_socket_on_another(
+    database: Settings, tmp_path: Path
+) -> None:
+    import redis.asyncio as aioredis
+
+    await aioredis.from_url(REDIS_URL).flushdb()
+    user = await make_user(await make_workspace())
+    pair = await start_session(user, database.jwt_secret)
+    env = {
+        **cahts_env(database.database_url, REDIS_URL=REDIS_URL),
+        "TOKEN_ENCRYPTION_KEYS": ",".join(database.token_encryption_keys),
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+    with ExitStack() as stack:
+        first = stack.enter_context(serving(env, tmp_path, procs))
+        second = stack.enter_context(serving(env, tmp_path, procs))
+        async with aiohttp.ClientSession() as session:
+            socket = await session.ws_connect(f"{second}/ws/messages/")
+            await socket.send_json({"type": "authenticate", "token": pair.access})
+            assert (await socket.receive_json(timeout=5))["type"] == "authenticated"
+
+            async with session.post(
+                f"{first}/api/auth/logout", json={"refresh": pair.refresh}
+            ) as response:
+                assert response.status == 204
+            closing = await socket.receive(timeout=10)
+            assert closing.type == aiohttp.WSMsgType.CLOSE
+            assert (closing.data, closing.extra) == (4401, "session ended: logged out")

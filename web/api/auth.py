@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from inbox.appkeys import SETTINGS
+from inbox.appkeys import BUS, SETTINGS
 from inbox.models import Workspace
 from inbox.serialize import invite_dict, user_dict
 from inbox.services.conversations import listing
@@ -73,16 +73,19 @@ async def refresh(request: web.Request) -> web.Response:
     """A new token pair for a refresh token, which stops working."""
     body = await read_json(request, schemas.REFRESH)
     try:
-        pair = await tokens.rotate(body["refresh"], request.app[SETTINGS].jwt_secret)
+        pair = await tokens.rotate(
+            body["refresh"], request.app[SETTINGS].jwt_secret, bus=request.app[BUS]
+        )
     except tokens.TokenError as exc:
         raise ApiError(401, "invalid_token", str(exc), field="refresh") from exc
     return web.json_response(pair.as_json())
 
 
 async def logout(request: web.Request) -> web.Response:
-    """End the session of this refresh token (its access tokens stop working too)."""
+    """End the session of this refresh token: its access tokens stop working and its
+    WebSockets are closed, on every server."""
     body = await read_json(request, schemas.REFRESH)
-    await tokens.logout(body["refresh"])
+    await tokens.logout(body["refresh"], bus=request.app[BUS])
     return web.Response(status=204)
 
 

@@ -39,6 +39,9 @@ from web.api.spec import ID, NO_CONTENT, PAGING, Paths, json_answer, operation, 
 log = logging.getLogger(__name__)
 DASHBOARD_PLATFORMS = "/#/platforms"
 SYNC_TASK = "sync_account"
+# The browser that starts a Facebook Login keeps this nonce; the callback needs it back.
+BROWSER_COOKIE = "cahts_oauth_browser"
+COOKIE_PATH = "/api/platforms"
 
 
 async def kick_sync(account_id: uuid.UUID) -> bool:
@@ -69,27 +72,76 @@ async def list_platforms(request: web.Request) -> web.Response:
     return page_json(page, account_dict)
 
 
+def _browser_of(request: web.Request) -> str:
+    """This browser's nonce (kept, so flows in two tabs both work), or a new one."""
+    value = request.cookies.get(BROWSER_COOKIE)
+    return (
+        value if value is not None and meta_oauth.valid_browser(value) else meta_oauth.new_browser()
+    )
+
+
+def _remember_browser(response: web.StreamResponse, request: web.Request, browser: str) -> None:
+    """Set the nonce cookie; Lax, so Facebook's redirect back (a top-level GET) carries it."""
+    response.set_cookie(
+        BROWSER_COOKIE,
+        browser,
+        path=COOKIE_PATH,
+        max_age=int(meta_oauth.STATE_TTL.total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=request.app[SETTINGS].public_url.startswith("https://"),
+    )
+
+
+def _require_meta_app(request: web.Request) -> None:
+    settings = request.app[SETTINGS]
+    if not (settings.meta_app_id and settings.meta_app_secret):
+        raise ApiError(
+            503,
+            "not_configured",
+            "META_APP_ID and META_APP_SECRET must be set to connect with Facebook Login",
+        )
+
+
 def _oauth_connect(platform: str) -> Handler:
     @authenticated
     async def connect(request: web.Request) -> web.Response:
+        _require_meta_app(request)
         settings = request.app[SETTINGS]
-        if not (settings.meta_app_id and settings.meta_app_secret):
-            raise ApiError(
-                503,
-                "not_configured",
-                "META_APP_ID and META_APP_SECRET must be set to connect with Facebook Login",
-            )
-        state = await meta_oauth.create_state(request[USER], platform, settings.jwt_secret)
+        browser = _browser_of(request)
+        state = await meta_oauth.create_state(request[USER], platform, settings.jwt_secret, browser)
         expires = datetime.now(UTC) + meta_oauth.STATE_TTL
-        return web.json_response(
+        response = web.json_response(
             {
                 "url": meta_oauth.dialog_url(settings, platform, state),
                 "expires_at": expires.isoformat(),
             }
         )
+        _remember_browser(response, request, browser)
+        return response
 
     connect.__doc__ = f"The Facebook Login URL that connects {platform} accounts."
     return connect
+
+
+async def oauth_start(request: web.Request) -> web.Response:
+    """`/inbox connect`'s link: bind its ticket to this browser, then go to Facebook Login."""
+    _require_meta_app(request)
+    settings = request.app[SETTINGS]
+    ticket = request.query.get("ticket", "")
+    if not ticket:
+        raise ApiError(400, "invalid_ticket", "ticket: is required", field="ticket")
+    browser = _browser_of(request)
+    try:
+        platform, state = await meta_oauth.redeem_ticket(ticket, settings.jwt_secret, browser)
+    except meta_oauth.StateError as exc:
+        raise ApiError(400, "invalid_ticket", str(exc), field="ticket") from exc
+    found = web.HTTPFound(
+        meta_oauth.dialog_url(settings, platform, state),
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+    _remember_browser(found, request, browser)
+    raise found
 
 
 def _back_to_dashboard(request: web.Request, **params: str) -> web.HTTPFound:
@@ -112,13 +164,18 @@ async def _back(
 
 
 async def oauth_callback(request: web.Request) -> web.Response:
-    """Facebook sends the browser back here: check `state`, connect, go to the dashboard."""
+    """Facebook sends the browser back here: check `state` and this browser's cookie, connect,
+    go back to the dashboard (or Slack)."""
     settings = request.app[SETTINGS]
     state = request.query.get("state", "")
     if not state:
         raise ApiError(400, "invalid_state", "state: is required", field="state")
     try:
-        row = await meta_oauth.consume_state(state, settings.jwt_secret)
+        row = await meta_oauth.consume_state(
+            state, settings.jwt_secret, request.cookies.get(BROWSER_COOKIE)
+        )
+    except meta_oauth.BrowserError as exc:
+        raise ApiError(400, "invalid_browser", str(exc), field="state") from exc
     except meta_oauth.StateError as exc:
         raise ApiError(400, "invalid_state", str(exc), field="state") from exc
     if request.query.get("error"):
@@ -200,6 +257,7 @@ def setup(app: web.Application) -> None:
     """Mount the platform routes."""
     app.router.add_get("/api/platforms", list_platforms, allow_head=False)
     app.router.add_get("/api/platforms/callback", oauth_callback, allow_head=False)
+    app.router.add_get(meta_oauth.START_PATH, oauth_start, allow_head=False)
     for platform in meta_oauth.OAUTH_PLATFORMS:
         app.router.add_post(f"/api/platforms/{platform}/connect", _oauth_connect(platform))
     app.router.add_post("/api/platforms/whatsapp/connect", connect_whatsapp)
@@ -224,7 +282,9 @@ def operations() -> Paths:
                 "oauthCallback",
                 "Facebook Login returns here; redirects to the dashboard (#/platforms) with "
                 "`connected=N` or `error=...`, or, when `/inbox connect` started it, back into "
-                "Slack (the outcome is said there)",
+                "Slack (the outcome is said there). Only the browser that started the flow "
+                f"(its `{BROWSER_COOKIE}` cookie) is accepted: another browser gets a 400 "
+                "`invalid_browser` and nothing is connected",
                 "platforms",
                 {302: {"description": "Back to the dashboard, or to Slack"}},
                 auth=False,
@@ -233,6 +293,18 @@ def operations() -> Paths:
                     query("code", {"type": "string"}, "Facebook's login code"),
                     query("error", {"type": "string"}, "set when the user cancelled"),
                 ],
+            )
+        },
+        meta_oauth.START_PATH: {
+            "get": operation(
+                "oauthStart",
+                "The link `/inbox connect` answers with: binds its single-use ticket to this "
+                f"browser (the `{BROWSER_COOKIE}` cookie) and redirects to Facebook Login",
+                "platforms",
+                {302: {"description": "To Facebook Login"}},
+                auth=False,
+                params=[query("ticket", {"type": "string"}, "the ticket of the Slack link")],
+                errors=(503,),
             )
         },
         "/api/platforms/whatsapp/connect": {
@@ -274,7 +346,8 @@ def operations() -> Paths:
             "post": operation(
                 f"connect{platform.title()}",
                 f"The Facebook Login URL that connects {platform} accounts "
-                "(the `state` in it is single-use and lasts 10 minutes)",
+                "(the `state` in it is single-use, lasts 10 minutes and works only in the "
+                f"browser that made this call: the answer sets the `{BROWSER_COOKIE}` cookie)",
                 "platforms",
                 {200: json_answer(ref("ConnectUrl"), "Open the URL in the browser")},
                 errors=(503,),

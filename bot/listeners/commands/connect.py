@@ -46,12 +46,21 @@ async def connect(call: Invocation) -> None:
     origin = meta_oauth.SlackOrigin(
         team=str(call.body.get("team_id") or ""), user=call.user_id, channel=call.channel_id
     )
-    state = await meta_oauth.create_slack_state(workspace.id, platform, origin, settings.jwt_secret)
-    url = meta_oauth.dialog_url(settings, platform, state)
+    ticket = await meta_oauth.create_slack_ticket(
+        workspace.id, platform, origin, settings.jwt_secret
+    )
+    url = meta_oauth.start_url(settings, ticket)
     minutes = int(meta_oauth.STATE_TTL.total_seconds() // 60)
     text, blocks = login_blocks(platform, url, minutes)
     call.acked = True
-    await call.ack(text=text, blocks=blocks, response_type="ephemeral")
+    # No unfurling: a preview fetch would use up the single-use link.
+    await call.ack(
+        text=text,
+        blocks=blocks,
+        response_type="ephemeral",
+        unfurl_links=False,
+        unfurl_media=False,
+    )
 
 
 async def _open_modal(call: Invocation) -> None:

@@ -21,16 +21,22 @@ from inbox.settings import Settings
 STATE_TTL = timedelta(minutes=10)
 DIALOG_HOST = "https://www.facebook.com"
 CALLBACK_PATH = "/api/platforms/callback"
+START_PATH = "/api/platforms/start"
 # Platforms connected through Facebook Login, and the scopes each asks for (their adapters say).
 OAUTH_PLATFORMS = tuple(n for n, a in adapters().items() if a.connect_method == "oauth")
 SCOPES = {name: adapters()[name].oauth_scopes for name in OAUTH_PLATFORMS}
 PAGE_FIELDS = "id,name,access_token,instagram_business_account{id,username,name}"
 _VERSION = re.compile(r"^v\d+\.\d+$")
 _STATE = re.compile(r"^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$")
+_BROWSER = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 class StateError(Exception):
     """The `state` of a callback is forged, unknown, already used or expired."""
+
+
+class BrowserError(StateError):
+    """The callback came to a browser that did not start the connection."""
 
 
 class OAuthError(Exception):
@@ -53,6 +59,11 @@ def redirect_uri(settings: Settings) -> str:
     return settings.public_url + CALLBACK_PATH
 
 
+def start_url(settings: Settings, ticket: str) -> str:
+    """`/inbox connect`'s link: a cahts URL that binds the ticket to the browser opening it."""
+    return f"{settings.public_url}{START_PATH}?{urlencode({'ticket': ticket})}"
+
+
 def graph_version(graph_url: str) -> str:
     """The Graph API version in META_GRAPH_URL (the dialog must use the same), default v21.0."""
     last = urlsplit(graph_url).path.rstrip("/").rsplit("/", 1)[-1]
@@ -73,8 +84,22 @@ def dialog_url(settings: Settings, platform: str, state: str) -> str:
     )
 
 
-def _signature(nonce: str, secret: str) -> str:
-    mac = hmac.new(secret.encode(), b"cahts-oauth-state:" + nonce.encode(), hashlib.sha256)
+def new_browser() -> str:
+    """A random browser nonce: the cookie that ties a `state` to the browser that started."""
+    return secrets.token_urlsafe(32)
+
+
+def valid_browser(value: str | None) -> bool:
+    """True when a cookie value looks like one new_browser() gave."""
+    return value is not None and _BROWSER.match(value) is not None
+
+
+def _signature(nonce: str, secret: str, browser: str | None) -> str:
+    # A Slack ticket (browser None) and a browser's state are signed for different purposes:
+    # neither can stand for the other.
+    bound = f"browser={browser}" if browser is not None else "slack-ticket"
+    message = f"cahts-oauth-state:{bound}:{nonce}".encode()
+    mac = hmac.new(secret.encode(), message, hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
 
 
@@ -82,20 +107,23 @@ def _hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-async def _issue(secret: str, now: datetime | None, **binding: Any) -> str:
+async def _issue(secret: str, now: datetime | None, browser: str | None, **binding: Any) -> str:
     """A signed, random `state`, stored hashed with what it is bound to, valid for STATE_TTL."""
     now = now or datetime.now(UTC)
     nonce = secrets.token_urlsafe(32)
-    state = f"{nonce}.{_signature(nonce, secret)}"
+    state = f"{nonce}.{_signature(nonce, secret, browser)}"
     await OAuthState.create(state_hash=_hash(state), expires_at=now + STATE_TTL, **binding)
     return state
 
 
-async def create_state(user: User, platform: str, secret: str, now: datetime | None = None) -> str:
-    """A signed, random, single-use `state` bound to this user, valid for STATE_TTL."""
+async def create_state(
+    user: User, platform: str, secret: str, browser: str, now: datetime | None = None
+) -> str:
+    """A signed, random, single-use `state` bound to this user and browser, for STATE_TTL."""
     return await _issue(
         secret,
         now,
+        browser,
         user=user,
         workspace_id=user.workspace_id,
         platform=platform,
@@ -111,17 +139,22 @@ class SlackOrigin:
     channel: str
 
 
-async def create_slack_state(
+async def create_slack_ticket(
     workspace_id: uuid.UUID,
     platform: str,
     origin: SlackOrigin,
     secret: str,
     now: datetime | None = None,
 ) -> str:
-    """A `state` like create_state's, bound to the workspace and the Slack user who asked."""
+    """A single-use ticket for `/inbox connect`'s link, bound to the workspace and Slack user.
+
+    No browser is known yet: the browser that opens the link redeems the ticket for a state
+    bound to itself (redeem_ticket); the callback accepts no ticket.
+    """
     return await _issue(
         secret,
         now,
+        None,
         workspace_id=workspace_id,
         platform=platform,
         slack_team=origin.team[:32],
@@ -130,20 +163,14 @@ async def create_slack_state(
     )
 
 
-async def consume_state(state: str, secret: str, now: datetime | None = None) -> OAuthState:
-    """Use a `state` once: StateError when forged, unknown, reused, expired or its user is gone."""
-    now = now or datetime.now(UTC)
-    if not _STATE.match(state):
-        raise StateError("the OAuth state is malformed")
-    nonce, signature = state.split(".")
-    if not hmac.compare_digest(signature, _signature(nonce, secret)):
-        raise StateError("the OAuth state was not issued by this server")
+async def _take(state: str, now: datetime, used: str) -> OAuthState:
+    """Mark a known, signed state used (once) and check it is still valid."""
     row = await OAuthState.get_or_none(state_hash=_hash(state))
     if row is None or row.platform not in OAUTH_PLATFORMS:
         raise StateError("the OAuth state is unknown")
     taken = await OAuthState.filter(id=row.id, used_at__isnull=True).update(used_at=now)
     if taken != 1:
-        raise StateError("the OAuth state was already used; start the connection again")
+        raise StateError(used)
     if row.expires_at <= now:
         raise StateError("the OAuth state has expired; start the connection again")
     user_id = row.user_id
@@ -152,6 +179,60 @@ async def consume_state(state: str, secret: str, now: datetime | None = None) ->
     if user_id is not None and not await User.exists(id=user_id, is_active=True):
         raise StateError("the user who started this connection no longer exists")
     return row
+
+
+async def redeem_ticket(
+    ticket: str, secret: str, browser: str, now: datetime | None = None
+) -> tuple[str, str]:
+    """Use `/inbox connect`'s ticket once: (platform, a new state bound to this browser)."""
+    now = now or datetime.now(UTC)
+    if not _STATE.match(ticket):
+        raise StateError("the connection link is malformed")
+    nonce, signature = ticket.split(".")
+    if not hmac.compare_digest(signature, _signature(nonce, secret, None)):
+        raise StateError("the connection link was not issued by this server")
+    row = await _take(
+        ticket, now, "this connection link was already opened; run /inbox connect again"
+    )
+    state = await _issue(
+        secret,
+        now,
+        browser,
+        workspace_id=row.workspace_id,
+        platform=row.platform,
+        slack_team=row.slack_team,
+        slack_user=row.slack_user,
+        slack_channel=row.slack_channel,
+    )
+    return row.platform, state
+
+
+async def consume_state(
+    state: str, secret: str, browser: str | None, now: datetime | None = None
+) -> OAuthState:
+    """Use a `state` once, in the browser it was issued to: StateError (BrowserError) when
+    forged, unknown, reused, expired, its user is gone, or this browser did not start it."""
+    now = now or datetime.now(UTC)
+    if not _STATE.match(state):
+        raise StateError("the OAuth state is malformed")
+    nonce, signature = state.split(".")
+    if browser is None or not valid_browser(browser):
+        raise BrowserError(
+            "this browser did not start this connection (or blocks its cookie): "
+            "start the connection again in this browser"
+        )
+    if not hmac.compare_digest(signature, _signature(nonce, secret, browser)):
+        # Signed for another browser (or forged): burn it, so its code can never be used.
+        burnt = await OAuthState.filter(state_hash=_hash(state), used_at__isnull=True).update(
+            used_at=now
+        )
+        if burnt or await OAuthState.exists(state_hash=_hash(state)):
+            raise BrowserError(
+                "this connection was started in another browser: "
+                "start the connection again in this browser"
+            )
+        raise StateError("the OAuth state was not issued by this server")
+    return await _take(state, now, "the OAuth state was already used; start the connection again")
 
 
 async def prune_states(now: datetime | None = None) -> int:

@@ -211,7 +211,8 @@ async def test_every_route_keeps_workspaces_apart(
     await _unchanged(world)
 
     # Routes without workspace objects (sign-in, OAuth start/callback, the document, webhooks)
-    # are covered by their own tests; the callback binds the account to the state's workspace.
+    # are covered by their own tests; the callback binds the account to the state's workspace,
+    # the Slack link's start (tests/bot/test_connect_command.py) to its ticket's.
     public = {
         ("POST", "/api/auth/register"),
         ("POST", "/api/auth/login"),
@@ -220,6 +221,7 @@ async def test_every_route_keeps_workspaces_apart(
         ("POST", "/api/platforms/instagram/connect"),
         ("POST", "/api/platforms/messenger/connect"),
         ("GET", "/api/platforms/callback"),
+        ("GET", "/api/platforms/start"),
         ("GET", "/api/openapi.json"),
         ("GET", "/api/webhooks/{platform}"),
         ("POST", "/api/webhooks/{platform}"),

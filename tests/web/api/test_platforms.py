@@ -19,6 +19,7 @@ from tests.factories import make_account, make_conversation, make_message
 from tests.fakes.graph import FakeGraph
 from tests.fakes.meta_login import MetaLogin
 from tests.web.api.conftest import META_APP_ID, PUBLIC_URL, Member
+from web.api.platforms import BROWSER_COOKIE
 from web.app import create_app
 
 CALLBACK = "/api/platforms/callback"
@@ -37,15 +38,27 @@ def _cipher(client: TestClient) -> TokenCipher:
     return TokenCipher(client.app[SETTINGS].token_encryption_keys)
 
 
-async def _start(client: TestClient, member: Member, platform: str = "messenger") -> str:
-    response = await client.post(f"/api/platforms/{platform}/connect", headers=member.headers)
+async def _start(
+    client: TestClient, member: Member, platform: str = "messenger", browser: str | None = None
+) -> tuple[str, str]:
+    """Start a connection in a browser (holding `browser`, or none yet): (state, its cookie)."""
+    cookies = {BROWSER_COOKIE: browser} if browser else {}
+    response = await client.post(
+        f"/api/platforms/{platform}/connect", headers=member.headers, cookies=cookies
+    )
     assert response.status == 200
     url = urlsplit((await response.json())["url"])
-    return parse_qs(url.query)["state"][0]
+    cookie = response.cookies[BROWSER_COOKIE]
+    assert (cookie["path"], cookie["httponly"], cookie["secure"]) == ("/api/platforms", True, True)
+    assert cookie["samesite"] == "Lax"
+    return parse_qs(url.query)["state"][0], cookie.value
 
 
-async def _callback(client: TestClient, **params: str) -> Any:
-    return await client.get(CALLBACK, params=params, allow_redirects=False)
+async def _callback(client: TestClient, browser: str | None, **params: str) -> Any:
+    """Facebook sends a browser (with this cookie, or none) back to the callback."""
+    client.session.cookie_jar.clear()
+    cookies = {BROWSER_COOKIE: browser} if browser else {}
+    return await client.get(CALLBACK, params=params, cookies=cookies, allow_redirects=False)
 
 
 async def _events(subscription: Subscription) -> list[dict[str, Any]]:
@@ -91,9 +104,9 @@ async def test_connect_url_is_the_facebook_login_dialog(client: TestClient, alic
 async def test_messenger_oauth_connects_every_granted_page(
     client: TestClient, alice: Member, meta: MetaLogin, graph: FakeGraph
 ) -> None:
-    state = await _start(client, alice)
+    state, browser = await _start(client, alice)
     with client.app[BUS].subscribe() as events:
-        response = await _callback(client, code=meta.code, state=state)
+        response = await _callback(client, browser, code=meta.code, state=state)
         assert response.status == 302
         location = urlsplit(response.headers["Location"])
         assert f"{location.scheme}://{location.netloc}" == PUBLIC_URL
@@ -138,8 +151,8 @@ async def test_messenger_oauth_connects_every_granted_page(
 async def test_instagram_oauth_connects_the_linked_ig_account(
     client: TestClient, alice: Member, meta: MetaLogin, graph: FakeGraph
 ) -> None:
-    state = await _start(client, alice, "instagram")
-    response = await _callback(client, code=meta.code, state=state)
+    state, browser = await _start(client, alice, "instagram")
+    response = await _callback(client, browser, code=meta.code, state=state)
     assert "connected=1" in response.headers["Location"]
     [account] = await PlatformAccount.filter(platform="instagram")
     assert (account.external_id, account.parent_external_id) == (
@@ -157,8 +170,8 @@ async def test_instagram_without_a_linked_account_says_so(
     client: TestClient, alice: Member, meta: MetaLogin
 ) -> None:
     meta.pages = [p for p in meta.pages if "instagram_business_account" not in p]
-    state = await _start(client, alice, "instagram")
-    response = await _callback(client, code=meta.code, state=state)
+    state, browser = await _start(client, alice, "instagram")
+    response = await _callback(client, browser, code=meta.code, state=state)
     assert response.status == 302
     assert "error=" in response.headers["Location"]
     assert "Instagram" in parse_qs(response.headers["Location"].split("?", 1)[1])["error"][0]
@@ -173,7 +186,7 @@ async def _nothing_stored(graph: FakeGraph) -> None:
 async def test_a_forged_state_is_refused(
     client: TestClient, alice: Member, meta: MetaLogin, graph: FakeGraph
 ) -> None:
-    real = await _start(client, alice)
+    real, browser = await _start(client, alice)
     nonce, signature = real.split(".")
     forged = {
         "random": "x" * 87,
@@ -182,7 +195,7 @@ async def test_a_forged_state_is_refused(
         "empty": "",
     }
     for name, state in forged.items():
-        response = await _callback(client, code=meta.code, state=state)
+        response = await _callback(client, browser, code=meta.code, state=state)
         assert response.status == 400, name
         error = (await response.json())["error"]
         assert (error["code"], error["field"]) == ("invalid_state", "state")
@@ -193,24 +206,66 @@ async def test_a_forged_state_is_refused(
 async def test_a_state_is_single_use(
     client: TestClient, alice: Member, meta: MetaLogin, graph: FakeGraph
 ) -> None:
-    state = await _start(client, alice)
-    first = await _callback(client, code=meta.code, state=state)
+    state, browser = await _start(client, alice)
+    first = await _callback(client, browser, code=meta.code, state=state)
     assert first.status == 302
     calls = len(graph.requests)
     await PlatformAccount.filter(platform="messenger").exclude(id=alice.account.id).delete()
-    again = await _callback(client, code=meta.code, state=state)
+    again = await _callback(client, browser, code=meta.code, state=state)
     assert again.status == 400
     assert "already used" in (await again.json())["error"]["message"]
     assert len(graph.requests) == calls
     assert await PlatformAccount.all().count() == 1
 
 
+async def test_an_attackers_link_opened_in_another_browser_connects_nothing(
+    client: TestClient, alice: Member, meta: MetaLogin, graph: FakeGraph
+) -> None:
+    from tests.web.api.conftest import signed_in
+
+    # Mallory starts a connection and sends the victim her genuine Facebook Login link; the
+    # victim (alice's browser: no cookie, or the cookie of her own earlier flow) approves it.
+    mallory = await signed_in(client, "M", "mallory@example.com", "300000000000003")
+    state, mallorys_browser = await _start(client, mallory)
+    _, alices_browser = await _start(client, alice)
+
+    for victim in (None, alices_browser):
+        response = await _callback(client, victim, code=meta.code, state=state)
+        assert response.status == 400
+        error = (await response.json())["error"]
+        assert (error["code"], error["field"]) == ("invalid_browser", "state")
+        assert "browser" in error["message"]
+
+    assert graph.requests == []  # the code was never exchanged
+    assert await PlatformAccount.filter(workspace=mallory.workspace).count() == 1
+    assert await PlatformAccount.all().count() == 2  # alice's and mallory's own accounts
+    # The state another browser presented is burnt: the code cannot be replayed with it.
+    again = await _callback(client, mallorys_browser, code=meta.code, state=state)
+    assert again.status == 400
+    assert "already used" in (await again.json())["error"]["message"]
+    assert graph.requests == []
+
+
+async def test_two_tabs_of_one_browser_can_connect_at_once(
+    client: TestClient, alice: Member, meta: MetaLogin
+) -> None:
+    messenger, browser = await _start(client, alice)
+    instagram, same = await _start(client, alice, "instagram", browser=browser)
+    assert same == browser
+
+    first = await _callback(client, browser, code=meta.code, state=instagram)
+    second = await _callback(client, browser, code=meta.code, state=messenger)
+
+    assert "connected=1" in first.headers["Location"]
+    assert "connected=2" in second.headers["Location"]
+
+
 async def test_an_expired_state_is_refused(
     client: TestClient, alice: Member, meta: MetaLogin, graph: FakeGraph
 ) -> None:
-    state = await _start(client, alice)
+    state, browser = await _start(client, alice)
     await OAuthState.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-    response = await _callback(client, code=meta.code, state=state)
+    response = await _callback(client, browser, code=meta.code, state=state)
     assert response.status == 400
     assert "expired" in (await response.json())["error"]["message"]
     await _nothing_stored(graph)
@@ -219,9 +274,9 @@ async def test_an_expired_state_is_refused(
 async def test_a_state_of_a_removed_user_is_refused(
     client: TestClient, alice: Member, meta: MetaLogin, graph: FakeGraph
 ) -> None:
-    state = await _start(client, alice)
+    state, browser = await _start(client, alice)
     await User.filter(id=alice.user.id).update(is_active=False)
-    assert (await _callback(client, code=meta.code, state=state)).status == 400
+    assert (await _callback(client, browser, code=meta.code, state=state)).status == 400
     await _nothing_stored(graph)
 
 
@@ -231,8 +286,8 @@ async def test_a_state_of_a_removed_user_is_refused(
 async def test_cancelled_or_bad_code_goes_back_with_an_error(
     client: TestClient, alice: Member, meta: MetaLogin, params: dict[str, str]
 ) -> None:
-    state = await _start(client, alice)
-    response = await _callback(client, state=state, **params)
+    state, browser = await _start(client, alice)
+    response = await _callback(client, browser, state=state, **params)
     assert response.status == 302
     assert response.headers["Location"].startswith(f"{PUBLIC_URL}/#/platforms?error=")
     assert await PlatformAccount.all().count() == 1
@@ -245,8 +300,8 @@ async def test_a_page_of_another_workspace_is_not_taken(
     from tests.web.api.conftest import signed_in
 
     bob = await signed_in(client, "B", "bob@example.com", "104578291736452")
-    state = await _start(client, alice)
-    response = await _callback(client, code=meta.code, state=state)
+    state, browser = await _start(client, alice)
+    response = await _callback(client, browser, code=meta.code, state=state)
     query = parse_qs(response.headers["Location"].split("?", 1)[1])
     assert query["connected"] == ["1"]
     assert "another cahts workspace" in query["error"][0]

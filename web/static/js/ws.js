@@ -1,13 +1,15 @@
 // The live socket /ws/messages/: authenticate, subscribe, dispatch events, reconnect with backoff.
 //
 // Events missed while the socket was down are not replayed, so after a reconnect listeners get
-// a `resync` event and reload what they show.
+// a `resync` event and reload what they show. The server closes the socket (4401) when its
+// access token expires, so a fresh token is sent (`authenticate` again) shortly before.
 
 import { accessToken, refresh } from './api.js';
 
 const PING_EVERY_MS = 25_000;
 const PONG_WITHIN_MS = 10_000;
 const MAX_BACKOFF_MS = 30_000;
+const REAUTH_BEFORE_S = 30;
 
 const listeners = new Map();
 let socket = null;
@@ -18,6 +20,9 @@ let refusals = 0;
 let retryTimer = null;
 let pingTimer = null;
 let pongTimer = null;
+let reauthTimer = null;
+const sentTokens = new WeakMap(); // socket → the token it last authenticated with
+const authenticated = new WeakSet();
 
 /** Listen to one event type (`new_message`, `message_read`, …, `resync`, `status`). */
 export function on(type, handler) {
@@ -59,9 +64,38 @@ export function stop() {
   status('off', 'offline');
 }
 
-function clearTimers() {
+function clearPings() {
   clearInterval(pingTimer);
   clearTimeout(pongTimer);
+}
+
+function clearTimers() {
+  clearPings();
+  clearTimeout(reauthTimer);
+}
+
+/** Send a fresh access token before the socket's one expires. */
+function scheduleReauth(ws, seconds) {
+  clearTimeout(reauthTimer);
+  if (!Number.isFinite(seconds)) return;
+  const wait = Math.max(1, seconds - REAUTH_BEFORE_S) * 1000;
+  reauthTimer = setTimeout(() => reauthenticate(ws), wait);
+}
+
+async function reauthenticate(ws) {
+  if (socket !== ws || ws.readyState !== WebSocket.OPEN) return;
+  try {
+    let token = await accessToken();
+    if (token === sentTokens.get(ws)) {
+      await refresh();
+      token = await accessToken();
+    }
+    if (socket !== ws || ws.readyState !== WebSocket.OPEN) return;
+    sentTokens.set(ws, token);
+    ws.send(JSON.stringify({ type: 'authenticate', token }));
+  } catch {
+    // Not refreshed: the server closes the socket at expiry and closed() takes it from there.
+  }
 }
 
 function url() {
@@ -87,6 +121,7 @@ async function connect() {
   status('connecting', 'connecting…');
   const ws = new WebSocket(url());
   socket = ws;
+  sentTokens.set(ws, token);
   ws.addEventListener('open', () => ws.send(JSON.stringify({ type: 'authenticate', token })));
   ws.addEventListener('message', (event) => receive(ws, event));
   ws.addEventListener('close', (event) => closed(ws, event));
@@ -101,6 +136,9 @@ function receive(ws, event) {
     return;
   }
   if (frame.type === 'authenticated') {
+    scheduleReauth(ws, frame.expires_in);
+    if (authenticated.has(ws)) return; // a re-authentication: already subscribed
+    authenticated.add(ws);
     refusals = 0;
     ws.send(JSON.stringify({ type: 'subscribe_messages' }));
   } else if (frame.type === 'subscribed') {
@@ -120,7 +158,7 @@ function receive(ws, event) {
 }
 
 function keepAlive(ws) {
-  clearTimers();
+  clearPings();
   // The browser never tells us about a silently dead connection: ask for a pong now and then.
   pingTimer = setInterval(() => {
     if (ws.readyState !== WebSocket.OPEN) return;
