@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
-from inbox.models import Analytics
+from inbox.models import Analytics, Workspace
 from inbox.platforms.base import platform_names
 from tests.factories import make_analytics, make_conversation, make_message
 from tests.web.api.conftest import Member
@@ -197,6 +197,20 @@ async def test_pdf_export_has_the_summary_table_and_charts(
     second = reader.pages[1].extract_text()
     assert "Messages per day" in second
     assert "Messages per platform" in second
+
+
+async def test_a_dollar_in_the_workspace_name_prints_literally_in_the_pdf(
+    client: TestClient, figures: Member
+) -> None:
+    name = "$x^2$ & $$ Shop"
+    await Workspace.filter(id=figures.workspace.id).update(name=name)
+    response = await client.get(
+        "/api/analytics/export", params={"format": "pdf", "days": "7"}, headers=figures.headers
+    )
+    assert response.status == 200, await response.text()
+    reader = PdfReader(io.BytesIO(await response.read()))
+    assert reader.metadata is not None and reader.metadata.title == f"cahts report: {name}"
+    assert f"cahts report: {name}" in reader.pages[0].extract_text()
 
 
 @pytest.mark.parametrize("params", [{}, {"format": "xlsx"}, {"format": "csv", "days": "0"}])
