@@ -1,6 +1,6 @@
 """Charts (PNG, SVG) and the PDF report, drawn with matplotlib's Agg backend.
 
-Everything here is synchronous and CPU-bound: call it through `asyncio.to_thread` from the
+Everything here is synchronous and CPU-bound: call it through `inbox.rendering.run` from the
 event loop. Figures are built with `matplotlib.figure.Figure` (no pyplot global state), so
 concurrent renders in threads do not interfere.
 

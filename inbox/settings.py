@@ -186,6 +186,9 @@ TUNABLES: dict[str, float] = {
     "TRUSTED_PROXY_HOPS": 0,
 }
 
+# Bounds on rendering (charts, PDF reports) and on exports per workspace.
+TUNABLES.update({"RENDER_THREADS": 2, "EXPORTS_PER_WORKSPACE": 2})
+
 
 def tunable(name: str) -> float:
     """A tunable's current value (its default when unset); ConfigError when not a number."""
