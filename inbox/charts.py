@@ -1,16 +1,20 @@
 """Charts (PNG, SVG) and the PDF report, drawn with matplotlib's Agg backend.
 
-Everything here is synchronous and CPU-bound: call it through `asyncio.to_thread` from the
+Everything here is synchronous and CPU-bound: call it through `inbox.rendering.run` from the
 event loop. Figures are built with `matplotlib.figure.Figure` (no pyplot global state), so
 concurrent renders in threads do not interfere.
+
+Titles and labels carry names people chose (workspaces, accounts), so text is always drawn
+literally: no mathtext (`$…$`), no LaTeX.
 """
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import matplotlib
 
@@ -20,14 +24,32 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 
 from inbox.platforms.registry import get_adapter
+
+# A `$` in a name must print as a `$`, not start mathtext (which raised on `$$`: a 500).
+PLAIN_TEXT: dict[RcKeyType, Any] = {"text.parse_math": False, "text.usetex": False}
+matplotlib.rcParams.update(PLAIN_TEXT)
 
 Format = Literal["png", "svg", "pdf"]
 DEFAULT_COLOR = "#888888"
 IN_COLOR, OUT_COLOR = "#4c72b0", "#dd8452"
 A4 = (8.27, 11.69)
 _MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def plain_text(draw: Callable[P, R]) -> Callable[P, R]:
+    """Build a figure with mathtext and LaTeX off, whatever the process's rcParams became."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with rc_context(PLAIN_TEXT):
+            return draw(*args, **kwargs)
+
+    return wrapper
 
 
 def mime_type(fmt: Format) -> str:
@@ -38,7 +60,13 @@ def mime_type(fmt: Format) -> str:
 def render(figure: Figure, fmt: Format = "png") -> bytes:
     """The figure as PNG, SVG or PDF bytes."""
     buffer = io.BytesIO()
-    with rc_context({"pdf.fonttype": 42, "svg.fonttype": "none", "svg.hashsalt": "cahts"}):
+    style: dict[RcKeyType, Any] = {
+        "pdf.fonttype": 42,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "cahts",
+        **PLAIN_TEXT,
+    }
+    with rc_context(style):
         figure.savefig(buffer, format=fmt, dpi=120, bbox_inches="tight", metadata=_metadata(fmt))
     return buffer.getvalue()
 
@@ -171,6 +199,7 @@ def draw_response_times(ax: Any, platforms: Sequence[dict[str, Any]]) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
+@plain_text
 def daily_chart(days: Sequence[dict[str, Any]], fmt: Format = "png") -> bytes:
     """The messages-per-day chart (items of `reports.daily`)."""
     figure = Figure(figsize=(8, 4))
@@ -178,6 +207,7 @@ def daily_chart(days: Sequence[dict[str, Any]], fmt: Format = "png") -> bytes:
     return render(figure, fmt)
 
 
+@plain_text
 def platform_chart(platforms: Sequence[dict[str, Any]], fmt: Format = "png") -> bytes:
     """The messages-per-platform chart (items of `reports.by_platform`)."""
     figure = Figure(figsize=(6, 3))
@@ -185,6 +215,7 @@ def platform_chart(platforms: Sequence[dict[str, Any]], fmt: Format = "png") -> 
     return render(figure, fmt)
 
 
+@plain_text
 def response_chart(platforms: Sequence[dict[str, Any]], fmt: Format = "png") -> bytes:
     """The first-response-time chart (items of `reports.by_platform`)."""
     figure = Figure(figsize=(6, 3))
@@ -192,6 +223,7 @@ def response_chart(platforms: Sequence[dict[str, Any]], fmt: Format = "png") -> 
     return render(figure, fmt)
 
 
+@plain_text
 def stats_chart(
     title: str,
     days: Sequence[dict[str, Any]],
@@ -209,6 +241,7 @@ def stats_chart(
     return render(figure, fmt)
 
 
+@plain_text
 def digest_chart(
     title: str, incoming: Sequence[int], outgoing: Sequence[int], fmt: Format = "png"
 ) -> bytes:
@@ -232,6 +265,7 @@ def _table(ax: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[s
     table.scale(1, 1.4)
 
 
+@plain_text
 def report_pdf(
     title: str,
     subtitle: str,
@@ -242,7 +276,7 @@ def report_pdf(
     """A two-page A4 PDF: summary and per-platform tables, then the charts."""
     buffer = io.BytesIO()
     with (
-        rc_context({"pdf.fonttype": 42}),
+        rc_context({"pdf.fonttype": 42, **PLAIN_TEXT}),
         PdfPages(
             buffer,
             metadata={

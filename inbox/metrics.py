@@ -44,3 +44,13 @@ TOKEN_EXPIRY = Gauge(
     ["account_id", "platform"],
     registry=REGISTRY,
 )
+
+BODIES_REFUSED = Counter(
+    "cahts_request_bodies_refused_total",
+    "Request bodies refused before any handler: too large, too slow, or over the budget.",
+    ["reason"],
+    registry=REGISTRY,
+)
+BODY_BYTES_HELD = Gauge(
+    "cahts_request_body_bytes", "Bytes reserved by request bodies in flight.", registry=REGISTRY
+)

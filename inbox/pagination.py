@@ -17,6 +17,10 @@ from tortoise.queryset import QuerySet
 MIN_LIMIT = 1
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+# The span a stored row's timestamp can have; a cursor outside it was not handed out by us (and
+# at the edges of datetime's range, moving it to UTC overflows: that was a 500).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -50,9 +54,15 @@ def decode_cursor(cursor: str) -> Position:
         position = Position(datetime.fromisoformat(at), uuid.UUID(ident))
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, AttributeError) as exc:
         raise CursorError("cursor is malformed") from exc
-    if position.at.tzinfo is None:
+    if position.at.utcoffset() is None:
         raise CursorError("cursor is malformed")
-    return position
+    try:
+        at = position.at.astimezone(UTC)
+    except OverflowError as exc:
+        raise CursorError("cursor is out of range") from exc
+    if not EARLIEST <= at < LATEST:
+        raise CursorError("cursor is out of range")
+    return Position(at, position.id)
 
 
 @dataclass(frozen=True, slots=True)

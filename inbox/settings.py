@@ -186,6 +186,12 @@ TUNABLES: dict[str, float] = {
     "TRUSTED_PROXY_HOPS": 0,
 }
 
+# Bounds on rendering (charts, PDF reports) and on exports per workspace.
+TUNABLES.update({"RENDER_THREADS": 2, "EXPORTS_PER_WORKSPACE": 2})
+
+# Request bodies: the time one may take to arrive, and the bytes all in flight may reserve.
+TUNABLES.update({"BODY_READ_SECONDS": 30, "BODY_BUDGET_BYTES": 64 * 1024 * 1024})
+
 
 def tunable(name: str) -> float:
     """A tunable's current value (its default when unset); ConfigError when not a number."""

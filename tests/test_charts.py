@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from xml.sax.saxutils import escape
 
 import pytest
 from pypdf import PdfReader
@@ -113,3 +114,13 @@ def test_digest_chart_has_one_bar_pair_per_hour() -> None:
     for label in ("00h", "09h", "21h"):
         assert label in svg
     assert charts.digest_chart("Quiet", [0] * 24, [0] * 24, "png").startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", ["$x^2$ & $$", "$$", "a $5 $10 shop", "\\frac{1}{2} $\\alpha$"])
+def test_names_with_dollars_are_drawn_literally(name: str) -> None:
+    svg = charts.digest_chart(f"{name} · Tue 24 Nov 2026", [1] * 24, [0] * 24, "svg").decode()
+    assert escape(name) in svg
+    assert charts.stats_chart(name, _days([1]), [], "png").startswith(b"\x89PNG")
+    pdf = charts.report_pdf(f"cahts report: {name}", "period", [("figure", name)], [], [])
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert f"cahts report: {name}" in text

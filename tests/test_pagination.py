@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -33,6 +33,10 @@ def _b64(raw: bytes) -> str:
         _b64(b'["2026-11-26T08:30:00+00:00", "not-a-uuid"]'),
         _b64(b'["2026-11-26T08:30:00", "5f0e7c1e-4c3b-4a53-9d2c-58f0f0a3c0de"]'),
         _b64(b"[1, 2]"),
+        _b64(b'["9999-12-31T23:59:59-14:00", "5f0e7c1e-4c3b-4a53-9d2c-58f0f0a3c0de"]'),
+        _b64(b'["0001-01-01T00:00:00+14:00", "5f0e7c1e-4c3b-4a53-9d2c-58f0f0a3c0de"]'),
+        _b64(b'["9000-01-01T00:00:00+00:00", "5f0e7c1e-4c3b-4a53-9d2c-58f0f0a3c0de"]'),
+        _b64(b'["1969-12-31T23:59:59+00:00", "5f0e7c1e-4c3b-4a53-9d2c-58f0f0a3c0de"]'),
         _b64(b'{"a": 1}'),
         "A" * 201,
     ],
@@ -40,3 +44,9 @@ def _b64(raw: bytes) -> str:
 def test_malformed_cursors_are_refused(cursor: str) -> None:
     with pytest.raises(CursorError):
         decode_cursor(cursor)
+
+
+def test_a_cursor_in_another_offset_is_read_in_utc() -> None:
+    cursor = _b64(b'["2026-11-26T10:30:00+02:00", "5f0e7c1e-4c3b-4a53-9d2c-58f0f0a3c0de"]')
+    assert decode_cursor(cursor).at == datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
+    assert decode_cursor(cursor).at.utcoffset() == timedelta(0)

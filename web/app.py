@@ -23,7 +23,7 @@ from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
 from inbox.tasks.broker import broker
 from inbox.tasks.scheduler import LeaderScheduler
-from web import api, dashboard, health, metrics
+from web import api, bodies, dashboard, health, metrics
 from web import ws as websockets
 from web.errors import error_middleware
 from web.middleware import request_id_middleware
@@ -97,9 +97,10 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application for these settings."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_id_middleware, error_middleware],
+        middlewares=[request_id_middleware, error_middleware, bodies.body_middleware],
     )
     app[SETTINGS] = settings
+    bodies.setup(app)
     app.cleanup_ctx.extend([_database, _bus, _tasks])
     health.setup(app)
     metrics.setup(app)

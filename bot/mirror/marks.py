@@ -19,7 +19,7 @@ from bot.mirror.queries import differ
 from bot.slack.errors import ChannelGone, SlackRefused, call
 from bot.thread.blocks import STATUS_MARKS, failure_notice
 from bot.thread.mapping import Run
-from bot.thread.render import Author, platform_icon, reaction_text, unsent_text
+from bot.thread.render import customer_author, reaction_text, unsent_text
 from bot.thread.text import reaction_name
 from inbox.models import Message, Outbox
 from inbox.platforms.outbound import EXPLANATIONS, SendErrorKind, classify
@@ -106,12 +106,11 @@ async def _react(run: Run, ts: str, name: str) -> bool:
 
 
 async def _reaction_line(run: Run, message: Message) -> None:
-    icon = platform_icon(run.platform)
     request = run.slack.chat_postMessage(
         channel=run.channel,
         thread_ts=run.thread_ts,
         text=reaction_text(message.reaction, message.content),
-        **Author(run.customer, icon).args(),
+        **customer_author(run.customer, run.platform).args(),
     )
     await _tolerant(run, "reaction line", request)
 

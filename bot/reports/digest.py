@@ -8,7 +8,6 @@ is set, else the account's own channel, else the channel its threads go to by de
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import date, datetime, timedelta
@@ -21,7 +20,7 @@ from bot.slack.client import slack_client
 from bot.slack.errors import ChannelGone, MirrorStop, SlackRefused, SlackUnsure, call
 from bot.thread.render import platform_label
 from bot.thread.text import escape
-from inbox import charts
+from inbox import charts, rendering
 from inbox.models import PlatformAccount, Workspace
 from inbox.services.analytics import digests
 from inbox.services.analytics.daily import AccountDay, account_day, day_start
@@ -66,7 +65,7 @@ async def post_digest(
         await call(slack.chat_postMessage(channel=channel, text=text))
         return
     title = f"{account.name or account.external_id} · {day.strftime('%a %d %b %Y')}"
-    png = await asyncio.to_thread(
+    png = await rendering.run(
         charts.digest_chart, title, figures.hourly_in, figures.hourly_out, "png"
     )
     await call(

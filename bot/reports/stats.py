@@ -6,7 +6,6 @@ the REST API show; the chart is inbox/charts.py's, drawn in a thread off the eve
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.reports.figures import duration, plural
 from bot.slack.errors import call
 from bot.thread.render import platform_label
-from inbox import charts
+from inbox import charts, rendering
 from inbox.services.analytics import reports
 from inbox.services.analytics.reports import Period
 
@@ -76,7 +75,7 @@ async def report(ask: StatsAsk, today: date | None = None) -> tuple[str, str, by
         platforms = [p for p in platforms if p["platform"] == ask.platform]
         figures = platforms[0] if platforms else _nothing()
         unread = None
-    png = await asyncio.to_thread(charts.stats_chart, title, days, platforms, "png")
+    png = await rendering.run(charts.stats_chart, title, days, platforms, "png")
     return title, summary(title, figures, unread), png
 
 

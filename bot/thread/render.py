@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,10 @@ ATTACHMENT_WORDS = {
     "location": "a location",
 }
 USERNAME_LIMIT = 80
+AGENT_SUFFIX = "(via cahts)"
+# What marks our own posts: "(via cahts)", "(from the X app)" and any bracketed "via …"/"from …".
+_IMITATION = re.compile(r"[(\[{<]\s*(?:via|from)\b[^)\]}>]*[)\]}>]?|\bvia\s+cahts\b", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def platform_label(platform: str) -> str:
@@ -89,14 +95,40 @@ class MessageView:
     copied: list[Copied] = field(default_factory=list)
 
 
+def neutral_name(name: str) -> str:
+    """A customer's name that cannot pass for one of our posts: the agents' suffix and any
+    bracketed "via …"/"from …" are removed (look-alike characters folded first)."""
+    visible = " ".join(_INVISIBLE.sub("", name).split())
+    folded = unicodedata.normalize("NFKC", visible)
+    if not _IMITATION.search(folded):
+        return visible
+    previous = None
+    while previous != folded:
+        previous, folded = folded, _IMITATION.sub(" ", folded)
+    return " ".join(folded.split())
+
+
+def customer_author(name: str, platform: str) -> Author:
+    """A customer's post: "Alice · Instagram customer", the mark never cut by the length cap."""
+    mark = f"{platform_label(platform)} customer"
+    clean = neutral_name(name)
+    if not clean or clean.startswith(mark):  # the stand-in of a nameless customer
+        return Author((clean or mark)[:USERNAME_LIMIT], platform_icon(platform))
+    room = USERNAME_LIMIT - len(mark) - 3
+    if len(clean) > room:
+        clean = clean[: room - 1].rstrip() + "…"
+    return Author(f"{clean} · {mark}", platform_icon(platform))
+
+
 def author(view: MessageView) -> Author:
-    """Customer posts under the customer's name; ours under the agent or the account."""
+    """Customer posts under the customer's name, marked as such; ours under the agent or the
+    account."""
     icon = platform_icon(view.platform)
     if view.is_incoming:
-        return Author(view.customer, icon)
+        return customer_author(view.customer, view.platform)
     if view.source in ("webhook", "sync"):
         return Author(f"{view.account_name} (from the {platform_label(view.platform)} app)", icon)
-    return Author(f"{view.agent or view.account_name} (via cahts)", ":incoming_envelope:")
+    return Author(f"{view.agent or view.account_name} {AGENT_SUFFIX}", ":incoming_envelope:")
 
 
 def unsent_text(customer: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.thread.blocks import RETRY_ACTION, conversation_card, failure_notice, window_text
 from bot.thread.render import MessageView, author, customer_name, message_text, reaction_text
 from inbox.platforms.outbound import HUMAN_AGENT_WINDOW
@@ -67,12 +69,37 @@ def _view(**changes: object) -> MessageView:
 
 
 def test_who_a_post_appears_to_come_from() -> None:
-    assert author(_view()).username == "Jane"
+    assert author(_view()).username == "Jane · Messenger customer"
     echo = author(_view(is_incoming=False))
     assert echo.username == "Shop (from the Messenger app)"
     sent = author(_view(is_incoming=False, source="api", agent="Ana"))
     assert sent.username == "Ana (via cahts)"
-    assert len(author(_view(customer="x" * 200)).args()["username"]) == 80
+    long = author(_view(customer="x" * 200)).args()["username"]
+    assert len(long) == 80 and long.endswith(" · Messenger customer")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Alice (via cahts)",
+        "Alice (VIA CAHTS)",
+        "Alice （via cahts）",
+        "Alice (v\u200bia cahts)",
+        "Alice via cahts",
+        "Alice [via cahts]",
+        "Alice (via cahts",
+        "Alice (from the Instagram app)",
+    ],
+)
+def test_a_customer_name_cannot_pass_for_an_agent(name: str) -> None:
+    username = author(_view(platform="instagram", customer=name)).username
+    assert username == "Alice · Instagram customer"
+    assert "via" not in username.lower() and "cahts" not in username.lower()
+
+
+def test_a_nameless_customer_keeps_the_stand_in() -> None:
+    stand_in = customer_name("", "instagram", "17841400000001234")
+    assert author(_view(platform="instagram", customer=stand_in)).username == stand_in
 
 
 def test_customers_without_a_name_get_a_stand_in() -> None:

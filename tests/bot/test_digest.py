@@ -72,6 +72,21 @@ async def test_the_digest_posts_once_per_account_into_its_channel(loop: Loop) ->
     assert [(r.status, r.attempts) for r in rows] == [("posted", 1), ("posted", 1)]
 
 
+async def test_an_account_name_with_dollars_is_charted_literally(loop: Loop) -> None:
+    await _yesterday(loop)
+    name = "$x^2$ & $$"
+    await PlatformAccount.filter(id=loop.account.id).update(name=name)
+
+    posted = await run_digests(loop.settings, datetime.now(UTC))
+
+    assert posted == 2
+    titles = sorted(upload["title"] for upload in loop.slack.uploads)
+    assert titles[0].startswith(f"cahts digest: {name} · ")
+    assert png_size(loop.slack.uploads[0]["data"])[0] > 600
+    comment = _comments(loop)[CHANNEL]
+    assert comment.startswith("*Daily digest · $x^2$ &amp; $$ (Messenger)")  # mrkdwn-escaped
+
+
 async def test_a_quiet_day_is_one_line_and_a_set_channel_takes_every_digest(loop: Loop) -> None:
     await Workspace.filter(id=loop.workspace.id).update(
         digest_enabled=True, digest_hour_utc=0, digest_channel="C0DIGEST"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from aiohttp import web
+
 from bot.mirror.tasks import slack_mirror_conversation, slack_sweep
 from inbox.models import Conversation, Message, PlatformAccount
 from inbox.tasks.broker import broker
@@ -34,12 +36,27 @@ async def test_first_message_opens_a_thread_with_the_conversation_card(loop: Loo
     assert f"https://cahts.example.com/conversations/{conversation.id}" in card
     [post] = loop.slack.thread(CHANNEL, root["ts"])
     assert post["text"] == "Is the blue model still available?"
-    assert post["username"] == "Jane Doe"
+    assert post["username"] == "Jane Doe · Messenger customer"
     message = await Message.get()
     assert message.slack_posted is True
     assert message.slack_ts == post["ts"]
     assert post["metadata"]["event_payload"]["message_id"] == str(message.id)
     assert conversation.participant_id == CUSTOMER
+
+
+async def test_a_customer_named_like_an_agent_is_still_marked_a_customer(loop: Loop) -> None:
+    async def profile(request: object, path: str, body: object) -> web.Response:
+        return web.json_response(
+            {"first_name": "Alice", "last_name": "(via cahts)", "id": CUSTOMER}
+        )
+
+    loop.graph.routes[f"GET /{CUSTOMER}"] = profile
+    await loop.webhook("messenger", messenger_text("where is my order?"))
+
+    [root] = loop.slack.roots(CHANNEL)
+    [post] = loop.slack.thread(CHANNEL, root["ts"])
+    assert post["username"] == "Alice · Messenger customer"
+    assert "(via cahts)" not in post["username"]
 
 
 async def test_later_messages_go_into_the_same_thread_in_order(loop: Loop) -> None:

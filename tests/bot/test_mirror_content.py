@@ -108,7 +108,7 @@ async def test_a_whatsapp_photo_is_fetched_by_media_id_with_the_token(loop: Loop
     [root] = loop.slack.roots(CHANNEL)
     assert "WhatsApp" in str(root["blocks"])
     [post] = loop.slack.thread(CHANNEL, root["ts"])
-    assert post["username"] == "Sheena"
+    assert post["username"] == "Sheena · WhatsApp customer"
     assert post["text"] == "This &lt;one&gt; &amp; that\n_sent a photo_"
     [upload] = loop.slack.uploads
     assert upload["data"] == PHOTO

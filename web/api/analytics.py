@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, cast
 
 from aiohttp import web
 
-from inbox import charts
+from inbox import charts, rendering
 from inbox.services.analytics import export, reports
 from inbox.services.analytics.reports import MAX_DAYS, MAX_EXPORT_DAYS, Period
 from web.api.common import (
@@ -23,6 +22,7 @@ from web.api.spec import DAYS, PLATFORM, Paths, json_answer, operation, query
 
 DEFAULT_DAYS = 30
 CHART_KINDS = ("daily", "platform", "response")
+EXPORTS = rendering.Slots("EXPORTS_PER_WORKSPACE")
 
 
 def _period(request: web.Request, most: int = MAX_DAYS) -> Period:
@@ -69,21 +69,36 @@ async def chart(request: web.Request) -> web.Response:
     period = _period(request)
     wid = workspace_id(request)
     if kind == "daily":
-        image = await asyncio.to_thread(charts.daily_chart, await reports.daily(wid, period), fmt)
+        image = await rendering.run(charts.daily_chart, await reports.daily(wid, period), fmt)
     else:
         rows = await reports.by_platform(wid, period)
         draw = charts.platform_chart if kind == "platform" else charts.response_chart
-        image = await asyncio.to_thread(draw, rows, fmt)
+        image = await rendering.run(draw, rows, fmt)
     return web.Response(body=image, content_type=charts.mime_type(fmt))
 
 
 @authenticated
 async def export_report(request: web.Request) -> web.StreamResponse:
-    """The period as CSV (streamed, one row per date and platform) or as a PDF report."""
+    """The period as CSV (streamed, one row per date and platform) or as a PDF report; a few
+    at once per workspace (429 with Retry-After past EXPORTS_PER_WORKSPACE)."""
     fmt = query_choice(request, "format", ("csv", "pdf"))
     if fmt is None:
         raise ApiError(400, "bad_request", "format: is required (csv or pdf)", field="format")
     period = _period(request, MAX_EXPORT_DAYS)
+    wid = workspace_id(request)
+    try:
+        with EXPORTS.hold(wid):
+            return await _export(request, fmt, period)
+    except rendering.Busy as exc:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"this workspace already has {exc.limit} export(s) under way; try again shortly",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
+
+
+async def _export(request: web.Request, fmt: str, period: Period) -> web.StreamResponse:
     name = f"cahts-analytics-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     wid = workspace_id(request)
@@ -174,6 +189,7 @@ def operations() -> Paths:
                         },
                     }
                 },
+                errors=(429,),
                 params=[
                     {
                         **query("format", {"type": "string", "enum": ["csv", "pdf"]}, "file type"),

@@ -17,7 +17,7 @@ ERRORS = {
     409: "Conflicts with the current state",
     413: "Request body too large",
     422: "The body fails validation (the field is named)",
-    429: "Too many failed logins; see Retry-After",
+    429: "Too many at once (failed logins, exports under way); see Retry-After",
     502: "Meta's Graph API did not answer",
     503: "Not configured or not available on this server",
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import uuid
@@ -11,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from inbox import charts
+from inbox import charts, rendering
 from inbox.models import Workspace
 from inbox.services.analytics import reports
 from inbox.services.analytics.reports import EXPORT_COLUMNS, Period
@@ -111,4 +110,4 @@ async def pdf_report(workspace_id: uuid.UUID, period: Period) -> bytes:
     ]
     title = f"cahts report: {workspace.name}"
     subtitle = f"{period.start.isoformat()} to {period.end.isoformat()} ({period.days} days, UTC)"
-    return await asyncio.to_thread(charts.report_pdf, title, subtitle, summary, days, platforms)
+    return await rendering.run(charts.report_pdf, title, subtitle, summary, days, platforms)

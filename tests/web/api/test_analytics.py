@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
-from inbox.models import Analytics
+from inbox import charts, rendering
+from inbox.models import Analytics, Workspace
 from inbox.platforms.registry import platform_names
 from tests.factories import make_analytics, make_conversation, make_message
 from tests.web.api.conftest import Member
@@ -197,6 +203,65 @@ async def test_pdf_export_has_the_summary_table_and_charts(
     second = reader.pages[1].extract_text()
     assert "Messages per day" in second
     assert "Messages per platform" in second
+
+
+async def test_a_dollar_in_the_workspace_name_prints_literally_in_the_pdf(
+    client: TestClient, figures: Member
+) -> None:
+    name = "$x^2$ & $$ Shop"
+    await Workspace.filter(id=figures.workspace.id).update(name=name)
+    response = await client.get(
+        "/api/analytics/export", params={"format": "pdf", "days": "7"}, headers=figures.headers
+    )
+    assert response.status == 200, await response.text()
+    reader = PdfReader(io.BytesIO(await response.read()))
+    assert reader.metadata is not None and reader.metadata.title == f"cahts report: {name}"
+    assert f"cahts report: {name}" in reader.pages[0].extract_text()
+
+
+async def test_exports_past_the_bound_are_429_and_a_login_still_answers(
+    client: TestClient, figures: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    threads: list[str] = []
+    real = charts.report_pdf
+    loop = asyncio.get_running_loop()
+    both_rendering = asyncio.Event()
+
+    def held_render(*args: Any, **kwargs: Any) -> bytes:
+        threads.append(threading.current_thread().name)
+        if len(threads) == 2:
+            loop.call_soon_threadsafe(both_rendering.set)
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "report_pdf", held_render)
+    pdf = {"format": "pdf", "days": "7"}
+
+    async def export(params: dict[str, str]) -> ClientResponse:
+        return await client.get("/api/analytics/export", params=params, headers=figures.headers)
+
+    running = [asyncio.create_task(export(pdf)) for _ in range(2)]
+    try:
+        await asyncio.wait_for(both_rendering.wait(), 30)
+        refused = await asyncio.gather(*(export(pdf) for _ in range(4)), export({"format": "csv"}))
+        assert [r.status for r in refused] == [429] * 5
+        assert all(int(r.headers["Retry-After"]) > 0 for r in refused)
+        assert (await refused[0].json())["error"]["code"] == "rate_limited"
+
+        # The renders fill their own pool, not the executor that checks passwords.
+        started = time.monotonic()
+        login = await client.post(
+            "/api/auth/login", json={"email": figures.user.email, "password": "correct horse"}
+        )
+        assert login.status == 200
+        assert time.monotonic() - started < 10
+        assert all(name.startswith(rendering.THREAD_PREFIX) for name in threads), threads
+    finally:
+        release.set()
+    done = await asyncio.gather(*running)
+    assert [r.status for r in done] == [200, 200]
+    assert (await export(pdf)).status == 200  # the slots are given back
 
 
 @pytest.mark.parametrize("params", [{}, {"format": "xlsx"}, {"format": "csv", "days": "0"}])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -113,6 +116,36 @@ async def test_bad_list_parameters_are_400_naming_the_field(
     error = (await response.json())["error"]
     assert error["field"] == field
     assert error["message"].startswith(f"{field}: ")
+
+
+def _cursor(at: str) -> str:
+    raw = json.dumps([at, str(uuid.uuid4())]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "9999-12-31T23:59:59-14:00",  # past datetime.max once in UTC
+        "0001-01-01T00:00:00+14:00",  # before datetime.min once in UTC
+        "9999-12-31T23:59:59+00:00",
+        "0001-01-01T00:00:00+00:00",
+        "2026-01-01T00:00:00+24:00",
+    ],
+)
+@pytest.mark.parametrize(
+    "path",
+    ["/api/messages", "/api/conversations", "{conversation}", "/api/platforms", "/api/invites"],
+)
+async def test_a_crafted_cursor_is_400_on_every_list(
+    client: TestClient, alice: Member, path: str, at: str
+) -> None:
+    conversation = await make_conversation(alice.account)
+    await make_message(conversation, "Hello")
+    path = path.format(conversation=f"/api/conversations/{conversation.id}/messages")
+    response = await client.get(path, params={"cursor": _cursor(at)}, headers=alice.headers)
+    assert response.status == 400, await response.text()
+    assert (await response.json())["error"]["field"] == "cursor"
 
 
 async def test_get_one_message(client: TestClient, alice: Member) -> None:

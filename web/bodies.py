@@ -1,0 +1,102 @@
+"""Request bodies are read in one place, under a deadline and a per-process memory budget.
+
+A client that sends headers and part of a body, then stalls, held its connection and the
+buffered bytes for minutes (60 such webhooks: +260 MB, never given back). Every body is now
+read here before any handler runs: it must arrive within BODY_READ_SECONDS (408 and the
+connection closed otherwise), and the bodies being read or held at once may declare at most
+BODY_BUDGET_BYTES together (503 with Retry-After past it; 413 above MAX_BODY_BYTES). Handlers
+then get the body from aiohttp's cache (`request.read()`, `.text()`, `.json()`, `.post()`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from inbox.appkeys import SETTINGS
+from inbox.httpjson import error_response
+from inbox.metrics import BODIES_REFUSED, BODY_BYTES_HELD
+from inbox.settings import tunable
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+
+
+class BodyBudget:
+    """Bytes that bodies being read (or held by their handler) have reserved in this process."""
+
+    def __init__(self) -> None:
+        self.in_use = 0
+
+    def take(self, size: int, limit: int) -> bool:
+        """Reserve `size` bytes unless that would pass `limit`."""
+        if self.in_use + size > limit:
+            return False
+        self.in_use += size
+        BODY_BYTES_HELD.set(self.in_use)
+        return True
+
+    def give(self, size: int) -> None:
+        """Give back a reservation."""
+        self.in_use -= size
+        BODY_BYTES_HELD.set(self.in_use)
+
+
+BUDGET = web.AppKey("body_budget", BodyBudget)
+
+
+async def _refuse(request: web.Request, status: int, code: str, message: str) -> web.Response:
+    """Answer, then close the connection at once: the unread rest of the body is never read
+    (aiohttp would otherwise linger up to 10 s reading and dropping it)."""
+    BODIES_REFUSED.labels(code).inc()
+    response = error_response(status, code, message)
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    if request.protocol is not None:
+        request.protocol.force_close()
+    return response
+
+
+@web.middleware
+async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Read the body whole, in time and within the budget, before the handler runs."""
+    if not request.body_exists:
+        return await handler(request)
+    most = request.app[SETTINGS].max_body_bytes
+    declared = request.content_length
+    if declared is not None and declared > most:
+        return await _refuse(request, 413, "payload_too_large", f"the body is over {most} bytes")
+    size = most if declared is None else declared
+    budget = request.app[BUDGET]
+    if not budget.take(size, max(most, int(tunable("BODY_BUDGET_BYTES")))):
+        log.warning("%s %s: body refused, %d bytes in flight", request.method, request.path, size)
+        return await _refuse(
+            request, 503, "busy", "too many request bodies in flight; retry shortly"
+        )
+    try:
+        seconds = tunable("BODY_READ_SECONDS")
+        try:
+            async with asyncio.timeout(seconds):
+                await request.read()
+        except TimeoutError:
+            return await _refuse(
+                request, 408, "body_timeout", f"the body did not arrive within {seconds:g} s"
+            )
+        except web.HTTPRequestEntityTooLarge:
+            return await _refuse(
+                request, 413, "payload_too_large", f"the body is over {most} bytes"
+            )
+        return await handler(request)
+    finally:
+        budget.give(size)
+
+
+def setup(app: web.Application) -> None:
+    """Give the application its budget (the middleware is listed in `create_app`)."""
+    app[BUDGET] = BodyBudget()
