@@ -78,10 +78,9 @@ async def _named_workspace(name: str | None) -> Workspace | None:
     if name is None:
         return await Workspace.all().order_by("created_at", "id").first()
     try:
-        return await Workspace.get_or_none(id=uuid.UUID(name))
+        named = [w for w in [await Workspace.get_or_none(id=uuid.UUID(name))] if w is not None]
     except ValueError:
-        pass
-    named = await Workspace.filter(name=name).limit(2)
+        named = await Workspace.filter(name=name).limit(2)
     if len(named) == 1:
         return named[0]
     if name not in _warned:
