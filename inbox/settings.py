@@ -48,6 +48,8 @@ class Settings:
     slack_client_secret: str | None = None
     max_body_bytes: int = 4 * 1024 * 1024
     metrics_token: str | None = None
+    allow_signup: bool = False
+    slack_workspace: str | None = None
     secrets_file: Path | None = field(default=None, compare=False)
 
     @property
@@ -126,6 +128,16 @@ def _fernet_keys(raw: str | None) -> tuple[str, ...]:
                 "(32 url-safe base64 bytes; make one with `cahts genkey`)"
             ) from exc
     return keys
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (_clean(env, name) or "false").lower()
+    if raw not in _TRUE + _FALSE:
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    return raw in _TRUE
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -291,5 +303,7 @@ def load_settings(
         slack_client_secret=slack_client_secret,
         max_body_bytes=int(max_body),
         metrics_token=_clean(env, "METRICS_TOKEN"),
+        allow_signup=_flag(env, "ALLOW_SIGNUP"),
+        slack_workspace=_clean(env, "SLACK_WORKSPACE"),
         secrets_file=secrets_file,
     )

@@ -137,6 +137,9 @@ def test_createuser_and_accounts_in_workspaces(tmp_path: Path) -> None:
     short = run(["createuser", "b@example.com", "--password-stdin"], {}, tmp_path, "short\n")
     assert short.returncode == 1
     assert "at least 8" in short.stderr
+    blank = run(["createuser", "b@example.com", "--password-stdin"], {}, tmp_path, " " * 12 + "\n")
+    assert blank.returncode == 1
+    assert "only whitespace" in blank.stderr
     second = run(
         ["createuser", "boss@other.com", "--password-stdin", "--workspace", "Other"],
         {}, tmp_path, "another-pass\n",

@@ -195,6 +195,7 @@ async def test_logs_are_json_lines_without_secrets(ops_db: str, tmp_path: Path) 
         "META_GRAPH_URL": graph.url,
         "META_APP_ID": "1234567890",
         "TOKEN_ENCRYPTION_KEYS": keys,
+        "ALLOW_SIGNUP": "true",  # the run registers a second user, without an invite
     }
     proc, base, log_path = await _start(env, tmp_path)
     try:

@@ -74,6 +74,7 @@ def test_env_values_override_generated_secrets(tmp_cwd: Path) -> None:
         ("SLACK_APP_TOKEN", "xoxb-123"),
         ("META_GRAPH_URL", "ftp://x"),
         ("MAX_BODY_BYTES", "abc"),
+        ("ALLOW_SIGNUP", "maybe"),
     ],
 )
 def test_bad_variable_is_named(tmp_cwd: Path, name: str, value: str) -> None:
@@ -85,6 +86,14 @@ def test_bad_variable_is_named(tmp_cwd: Path, name: str, value: str) -> None:
 def test_unicode_digit_is_a_config_error(tmp_cwd: Path, name: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_settings({name: "²²²²"}, read_dotenv=False)
+
+
+def test_signup_is_invite_only_unless_allowed(tmp_cwd: Path) -> None:
+    assert load_settings({}, read_dotenv=False).allow_signup is False
+    for value, allowed in (("true", True), ("1", True), ("False", False), ("off", False)):
+        assert load_settings({"ALLOW_SIGNUP": value}, read_dotenv=False).allow_signup is allowed
+    named = load_settings({"SLACK_WORKSPACE": " Acme "}, read_dotenv=False)
+    assert named.slack_workspace == "Acme"
 
 
 def test_postgres_requires_jwt_secret(tmp_cwd: Path) -> None:

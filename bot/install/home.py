@@ -1,8 +1,8 @@
 """The one cahts workspace a Slack team's commands act on (stats, connect, digest settings).
 
-A team installed through OAuth has exactly one. The team of SLACK_BOT_TOKEN acts on the
-workspace tied to it, else on the only workspace tied to no team; with several such
-workspaces it must say which by installing per workspace, so nothing lands in the wrong one.
+A team installed through OAuth has exactly one; the team of SLACK_BOT_TOKEN has the one that
+token serves (SLACK_WORKSPACE, else the first created). Registering more workspaces never
+changes either, so nothing a stranger creates can land in, or break, the operator's commands.
 """
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ from inbox.models import Workspace
 
 NOT_SERVED = "This Slack workspace is not connected to cahts."
 NO_WORKSPACE = "There is no cahts workspace yet: create one with `cahts createuser` first."
-SEVERAL = (
-    "This Slack workspace sees several cahts workspaces, so it cannot tell which one you mean: "
-    "install cahts into Slack once per workspace (`cahts slack-install-link --owner …`)."
-)
 
 
 async def home_workspace(scope: TeamScope | None) -> tuple[Workspace | None, str]:
@@ -25,12 +21,6 @@ async def home_workspace(scope: TeamScope | None) -> tuple[Workspace | None, str
     if scope.workspace_id is not None:
         workspace = await Workspace.get_or_none(id=scope.workspace_id)
         return workspace, "" if workspace is not None else NOT_SERVED
-    tied = await Workspace.get_or_none(slack_team_id=scope.team_id)
-    if tied is not None:
-        return tied, ""
-    untied = await Workspace.filter(slack_team_id__isnull=True).order_by("created_at").limit(2)
-    if not untied:
-        return None, NO_WORKSPACE
-    if len(untied) > 1:
-        return None, SEVERAL
-    return untied[0], ""
+    if await Workspace.exists():
+        return None, NOT_SERVED  # SLACK_WORKSPACE names no workspace, or one tied elsewhere
+    return None, NO_WORKSPACE

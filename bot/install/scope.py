@@ -2,8 +2,9 @@
 
 Bolt asks `WorkspaceAuthorize` for every request: a team installed through OAuth gets its
 installation's bot and sees only its own cahts workspace; the team of SLACK_BOT_TOKEN sees
-the workspaces tied to no other team. Any other team is refused. Listeners read the scope
-from the context (`scope_of`) and look conversations up only through it.
+only the one workspace that token serves (`legacy_workspace`). Any other team is refused.
+Listeners read the scope from the context (`scope_of`) and look conversations up only
+through it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from bot.install.workspaces import legacy_identity
+from bot.install.workspaces import legacy_identity, legacy_workspace
 from inbox.models import Conversation, Message, PlatformAccount, SlackInstallation
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
 from inbox.settings import Settings
@@ -34,13 +35,13 @@ class TeamScope:
     """The cahts workspaces one Slack team may see and act on."""
 
     team_id: str
-    workspace_id: uuid.UUID | None  # None: SLACK_BOT_TOKEN's team (workspaces tied to no other)
+    workspace_id: uuid.UUID | None  # None: SLACK_BOT_TOKEN's team while it serves no workspace
 
     def _visible(self) -> Q:
-        """Rows (conversations, messages) of the workspaces this team serves."""
+        """Rows (conversations, messages) of the one workspace this team serves."""
         if self.workspace_id is not None:
             return Q(workspace_id=self.workspace_id)
-        return Q(workspace__slack_team_id__isnull=True) | Q(workspace__slack_team_id=self.team_id)
+        return Q(workspace_id__isnull=True)  # every row has a workspace: this matches none
 
     def conversations(self) -> QuerySet[Conversation]:
         """This team's conversations."""
@@ -119,7 +120,7 @@ class WorkspaceAuthorize(AsyncAuthorize):
         if identity is None or identity.get("team_id") != team_id:
             log.warning("a request from Slack team %s, which cahts does not serve", team_id)
             return None
-        context[SCOPE_KEY] = TeamScope(team_id, None)
+        context[SCOPE_KEY] = TeamScope(team_id, await legacy_workspace(self.settings))
         return AuthorizeResult(
             enterprise_id=enterprise_id,
             team_id=team_id,

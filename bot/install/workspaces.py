@@ -1,8 +1,10 @@
 """Which Slack bot serves which cahts workspace: its own OAuth install, else SLACK_BOT_TOKEN.
 
 A workspace installed through OAuth posts only with its installation's bot token. The
-single-workspace SLACK_BOT_TOKEN serves the workspaces tied to no Slack team (or to that
-token's own team), so one workspace's conversations never reach another team's Slack.
+single-workspace SLACK_BOT_TOKEN serves exactly one workspace (`legacy_workspace`): the one
+SLACK_WORKSPACE names, else the first one created. Every other workspace reaches Slack only
+through an install of its own, so a workspace registered later never posts into the
+operator's Slack, however it came to be.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from inbox.settings import Settings
 log = logging.getLogger(__name__)
 
 _legacy: dict[str, dict[str, Any]] = {}  # SLACK_BOT_TOKEN → its auth.test answer (asked once)
+_warned: set[str] = set()  # SLACK_WORKSPACE values already logged as naming no one workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,39 @@ async def legacy_team(settings: Settings) -> str | None:
     return str(identity["team_id"]) if identity else None
 
 
+async def legacy_workspace(settings: Settings) -> uuid.UUID | None:
+    """The one workspace SLACK_BOT_TOKEN serves, or None (no token, no such workspace)."""
+    if not settings.slack_bot_token:
+        return None
+    workspace = await _named_workspace(settings.slack_workspace)
+    if workspace is None:
+        return None
+    if workspace.slack_team_id and workspace.slack_team_id != await legacy_team(settings):
+        return None  # tied to another team through OAuth: that install serves it, or nothing
+    return workspace.id
+
+
+async def _named_workspace(name: str | None) -> Workspace | None:
+    """The workspace SLACK_WORKSPACE names (id, else exact name), or the first one created."""
+    if name is None:
+        return await Workspace.all().order_by("created_at", "id").first()
+    try:
+        named = [w for w in [await Workspace.get_or_none(id=uuid.UUID(name))] if w is not None]
+    except ValueError:
+        named = await Workspace.filter(name=name).limit(2)
+    if len(named) == 1:
+        return named[0]
+    if name not in _warned:
+        _warned.add(name)
+        log.error(
+            "SLACK_WORKSPACE=%r names %s: SLACK_BOT_TOKEN serves no workspace until it names "
+            "exactly one (by id, or by a name no other workspace has)",
+            name,
+            "several workspaces" if named else "no workspace",
+        )
+    return None
+
+
 async def installation_of(workspace_id: uuid.UUID | str) -> SlackInstallation | None:
     """The workspace's newest OAuth installation, if any."""
     return (
@@ -82,30 +118,18 @@ async def target_for(
             log.error("the Slack bot token of workspace %s cannot be decrypted", workspace.id)
             return None
         return SlackTarget(token, install.default_channel, True)
-    if not settings.slack_bot_token:
-        return None
-    if workspace.slack_team_id and workspace.slack_team_id != await legacy_team(settings):
-        return None  # tied to a team whose install is gone: never post into another team
-    return SlackTarget(settings.slack_bot_token, settings.slack_channel, False)
+    if settings.slack_bot_token and await legacy_workspace(settings) == workspace.id:
+        return SlackTarget(settings.slack_bot_token, settings.slack_channel, False)
+    return None  # no install of its own: it waits for one, never borrowing SLACK_BOT_TOKEN
 
 
-async def unserved_workspaces(settings: Settings) -> list[uuid.UUID]:
-    """Workspaces no Slack bot serves: their Slack work waits for an install."""
-    installed = {
+async def served_workspaces(settings: Settings) -> list[uuid.UUID]:
+    """Workspaces some Slack bot serves (installed, or SLACK_BOT_TOKEN's); the rest wait."""
+    served = {
         uuid.UUID(str(w))
         for w in await SlackInstallation.all().values_list("workspace_id", flat=True)
     }
-    if not settings.slack_bot_token:
-        every = await Workspace.all().values_list("id", flat=True)
-        return [w for w in (uuid.UUID(str(v)) for v in every) if w not in installed]
-    tied = [
-        (uuid.UUID(str(w)), team)
-        for w, team in await Workspace.filter(slack_team_id__isnull=False).values_list(
-            "id", "slack_team_id"
-        )
-        if uuid.UUID(str(w)) not in installed
-    ]
-    if not tied:
-        return []
-    legacy = await legacy_team(settings)
-    return [w for w, team in tied if team != legacy]
+    legacy = await legacy_workspace(settings)
+    if legacy is not None:
+        served.add(legacy)
+    return sorted(served)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
 
-from bot.install.workspaces import unserved_workspaces
+from bot.install.workspaces import served_workspaces
 from bot.mirror.poster import max_age
 from bot.mirror.queries import shown_differs
 from bot.mirror.relink import REQUESTED
@@ -38,9 +38,13 @@ async def pending_conversations(
     """
     now = now or datetime.now(UTC)
     found: dict[uuid.UUID, None] = {}
-    unserved = await unserved_workspaces(settings) if settings is not None else []
-    messages = Message.exclude(workspace_id__in=unserved) if unserved else Message.all()
-    conversations = Conversation.exclude(workspace_id__in=unserved) if unserved else Conversation
+    messages, conversations = Message.all(), Conversation.all()
+    if settings is not None:
+        served = await served_workspaces(settings)
+        if not served:
+            return []
+        messages = messages.filter(workspace_id__in=served)
+        conversations = conversations.filter(workspace_id__in=served)
     unposted = (
         await messages.filter(slack_posted=False, created_at__lt=now - grace())
         .distinct()

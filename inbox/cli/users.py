@@ -56,6 +56,8 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     password = _read_password(args.password_stdin)
     if len(password) < MIN_PASSWORD:
         raise CommandError(f"the password must be at least {MIN_PASSWORD} characters")
+    if not password.strip():
+        raise CommandError("the password must not be only whitespace")
     user = asyncio.run(create_user(settings, email, password, args.name or "", args.workspace))
     print(f"created user {user.email} ({user.role}) id={user.id}")
 

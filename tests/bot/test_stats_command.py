@@ -135,10 +135,12 @@ async def test_each_team_gets_its_own_workspaces_figures(loop: Loop) -> None:
     assert "0 messages: 0 in, 0 out" in done.args["initial_comment"]
 
 
-async def test_several_untied_workspaces_are_not_guessed_between(loop: Loop) -> None:
-    await make_workspace("Another")
+async def test_a_later_workspace_does_not_change_which_one_the_token_reports(loop: Loop) -> None:
+    await _history(loop)
+    await make_workspace("Another")  # e.g. a stranger's, with ALLOW_SIGNUP on
 
-    answer, _ = await slash(loop, "stats")
+    await slash(loop, "stats 30d")
 
-    assert answer["text"].startswith("This Slack workspace sees several cahts workspaces")
-    assert loop.slack.called("files.getUploadURLExternal") == []
+    [done] = loop.slack.called("files.completeUploadExternal")
+    assert done.args["channel_id"] == CHANNEL
+    assert "9 messages: 6 in, 3 out" in done.args["initial_comment"]  # the first workspace

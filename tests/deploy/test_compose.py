@@ -89,7 +89,7 @@ def test_env_example_lists_every_variable() -> None:
     code = [p for top in ("inbox", "bridge", "bot", "web") for p in (ROOT / top).rglob("*.py")]
     for path in code:
         text = path.read_text()
-        read_by_code |= set(re.findall(r'_clean\(env, "([A-Z_]+)"\)', text))
+        read_by_code |= set(re.findall(r'_(?:clean|flag)\(env, "([A-Z_]+)"\)', text))
         read_by_code |= set(re.findall(r'environ\.get\(\s*"([A-Z_]+)"', text))
         read_by_code |= set(re.findall(r'_url\(env, "([A-Z_]+)"', text))
         read_by_code |= set(re.findall(r'(?:tunable|option|every)\(\s*"([A-Z_]+)"', text))
@@ -97,3 +97,22 @@ def test_env_example_lists_every_variable() -> None:
     assert read_by_code, "found no variables in the code"
     assert read_by_code <= documented, sorted(read_by_code - documented)
     assert "DATABASE_URL" in read_by_code
+
+
+def test_env_example_sets_each_variable_once() -> None:
+    names = re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    assert sorted({n for n in names if names.count(n) > 1}) == []  # a later line would win
+
+
+def test_forwarded_addresses_are_trusted_only_behind_the_compose_proxy(
+    compose: dict[str, Any],
+) -> None:
+    """Copied anywhere, .env.example ignores X-Forwarded-For; compose trusts its own nginx,
+    which appends the real peer, and the server has no port a client could reach directly."""
+    example = (ROOT / ".env.example").read_text()
+    assert re.findall(r"^TRUSTED_PROXY_HOPS=(.*)$", example, re.M) == ["0"]
+    server = compose["services"]["server"]
+    assert server["environment"]["TRUSTED_PROXY_HOPS"] == "1"
+    assert "ports" not in server
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in nginx

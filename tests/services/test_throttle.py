@@ -1,7 +1,7 @@
 """Login throttling holds under a burst of parallel guesses, not only one guess at a time.
 
-tests/web/api/test_auth.py covers the limits over HTTP one request after another (per email,
-per address, reset on success, Retry-After, trusted proxies).
+tests/web/api/test_auth.py and test_login_abuse.py cover the limits over HTTP one request after
+another (per email and address, per address, reset on success, Retry-After, trusted proxies).
 """
 
 from __future__ import annotations
@@ -33,12 +33,23 @@ async def test_parallel_guesses_on_one_account_get_no_more_than_the_limit(
     database: Settings,
 ) -> None:
     await make_user(await make_workspace(), "ana@example.com")
-    addresses = [f"198.51.100.{n}" for n in range(BURST)]  # a botnet: one guess per address
+    addresses = ["198.51.100.7"] * BURST  # one guesser, all at once
     checked, throttled = await _burst("ana@example.com", addresses, database.jwt_secret)
-    assert checked <= throttle.MAX_FAILURES_PER_EMAIL
-    assert throttled >= BURST - throttle.MAX_FAILURES_PER_EMAIL
+    assert checked <= throttle.MAX_FAILURES_PER_EMAIL_AND_ADDRESS
+    assert throttled >= BURST - throttle.MAX_FAILURES_PER_EMAIL_AND_ADDRESS
     # Throttled tries leave no trace, so they do not keep the account locked longer.
     assert await LoginAttempt.all().count() == checked
+
+
+async def test_a_botnet_gets_the_limit_per_address_and_never_locks_the_owner(
+    database: Settings,
+) -> None:
+    await make_user(await make_workspace(), "ana@example.com")
+    addresses = [f"198.51.100.{n % 8}" for n in range(BURST)]  # 8 addresses, 5 guesses each
+    checked, _ = await _burst("ana@example.com", addresses, database.jwt_secret)
+    assert checked <= 8 * throttle.MAX_FAILURES_PER_EMAIL_AND_ADDRESS
+    pair = await auth.login("ana@example.com", "correct horse", "192.0.2.1", database.jwt_secret)
+    assert pair.access
 
 
 async def test_parallel_guesses_from_one_address_get_no_more_than_the_limit(
@@ -58,7 +69,7 @@ async def test_the_owner_still_gets_in_after_the_window(database: Settings) -> N
     from datetime import UTC, datetime, timedelta
 
     await make_user(await make_workspace(), "ana@example.com")
-    addresses = [f"198.51.100.{n}" for n in range(BURST)]
+    addresses = ["192.0.2.1"] * BURST  # the owner's own address, after someone's burst
     await _burst("ana@example.com", addresses, database.jwt_secret)
     await LoginAttempt.all().update(created_at=datetime.now(UTC) - timedelta(minutes=16))
     pair = await auth.login("ana@example.com", "correct horse", "192.0.2.1", database.jwt_secret)

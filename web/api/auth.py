@@ -32,17 +32,30 @@ def _refused(exc: auth.AuthError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, field=exc.field)
 
 
+def _throttled(exc: Throttled) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limited",
+        f"{exc.reason}; try again in {exc.retry_after} s",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 async def register(request: web.Request) -> web.Response:
-    """Create a user (and a workspace, unless an invite code is given)."""
+    """Create a user: with an invite code, or a new workspace (first user, or ALLOW_SIGNUP)."""
     body = await read_json(request, schemas.REGISTER)
     try:
         user = await auth.register(
             body["email"],
             body["password"],
+            address=client_address(request),
+            allow_signup=request.app[SETTINGS].allow_signup,
             name=body.get("name", ""),
             invite_code=body.get("invite_code"),
             workspace_name=body.get("workspace_name"),
         )
+    except Throttled as exc:
+        raise _throttled(exc) from exc
     except auth.AuthError as exc:
         raise _refused(exc) from exc
     workspace = await Workspace.get(id=user.workspace_id)
@@ -58,12 +71,7 @@ async def login(request: web.Request) -> web.Response:
             body["email"], body["password"], address, request.app[SETTINGS].jwt_secret
         )
     except Throttled as exc:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"{exc.reason}; try again in {exc.retry_after} s",
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from exc
+        raise _throttled(exc) from exc
     except auth.AuthError as exc:
         raise _refused(exc) from exc
     return web.json_response(pair.as_json())
@@ -141,12 +149,13 @@ def operations() -> Paths:
         "/api/auth/register": {
             "post": operation(
                 "register",
-                "Create a user: a new workspace, or join one with an invite code",
+                "Create a user: join a workspace with an invite code, or (the first user, or "
+                "with ALLOW_SIGNUP) open a new workspace",
                 "auth",
                 {201: json_answer(ref("User"), "The new user")},
                 auth=False,
                 body=schemas.REGISTER,
-                errors=(409,),
+                errors=(403, 409, 429),
             )
         },
         "/api/auth/login": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -97,10 +98,17 @@ def client_address(request: web.Request) -> str:
     raw = option("TRUSTED_PROXY_HOPS") or "0"
     hops = int(raw) if raw.isascii() and raw.isdigit() else 0
     if hops <= 0:
+        return peer  # X-Forwarded-For is the client's own words here: never read
+    # Every header line counts: a proxy that adds a line of its own must not leave the
+    # client's first line to be read alone.
+    lines = request.headers.getall("X-Forwarded-For", [])
+    forwarded = [a.strip() for line in lines for a in line.split(",") if a.strip()]
+    if len(forwarded) < hops:
         return peer
-    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
-    forwarded = [a for a in forwarded if a]
-    return forwarded[-hops][:64] if len(forwarded) >= hops else peer
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:
+        return peer  # not an address: no proxy of ours wrote it
 
 
 def workspace_id(request: web.Request) -> uuid.UUID:

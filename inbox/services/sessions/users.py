@@ -1,4 +1,4 @@
-"""Dashboard/API users: registration (new workspace or invite), login, invites."""
+"""Dashboard/API users: registration (invite, first user, or ALLOW_SIGNUP), login, invites."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
+from tortoise import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -21,6 +22,7 @@ from inbox.services.sessions.passwords import hash_password, verify_password
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 INVITE_TTL = timedelta(days=7)
+SIGNUP_LOCK = 0x63616874735F7375  # pg_advisory_xact_lock key of new-workspace registrations
 
 
 class AuthError(Refused):
@@ -41,26 +43,39 @@ async def register(
     email: str,
     password: str,
     *,
+    address: str,
+    allow_signup: bool,
     name: str = "",
     invite_code: str | None = None,
     workspace_name: str | None = None,
     now: datetime | None = None,
 ) -> User:
-    """Create a user: owner of a new workspace, or a member of the invite's workspace."""
+    """Create an invite's member, or a new workspace's owner (first user, or allow_signup)."""
     now = now or datetime.now(UTC)
+    await throttle.begin_registration(address)
     email = normalize_email(email)
     if not EMAIL.match(email):
         raise AuthError(422, "invalid", "email: not an email address", "email")
     if len(password) < MIN_PASSWORD:
         raise AuthError(422, "invalid", f"password: at least {MIN_PASSWORD} characters", "password")
+    if not password.strip():
+        raise AuthError(422, "invalid", "password: must not be only whitespace", "password")
+    if invite_code:
+        await _usable_invite(invite_code, now)
+    elif not allow_signup and await Workspace.exists():
+        raise _signup_closed()
+    # Only an invite holder or, with ALLOW_SIGNUP, anyone gets this far (see README, sign-up).
     if await User.exists(email=email):
         raise AuthError(409, "email_taken", "email: a user with this email already exists", "email")
     password_hash = await asyncio.to_thread(hash_password, password)
     try:
-        async with in_transaction():
+        async with in_transaction() as connection:
             if invite_code:
                 workspace, role = await _redeem(invite_code, now), "member"
             else:
+                await _one_signup_at_a_time(connection)
+                if not allow_signup and await Workspace.exists():
+                    raise _signup_closed()  # another first user got here first
                 label = workspace_name or f"{name or email.split('@')[0]}'s workspace"
                 workspace, role = await Workspace.create(name=label[:200]), "owner"
             return await User.create(
@@ -74,6 +89,34 @@ async def register(
         raise AuthError(
             409, "email_taken", "email: a user with this email already exists", "email"
         ) from exc
+
+
+def _signup_closed() -> AuthError:
+    return AuthError(
+        403,
+        "signup_closed",
+        "invite_code: this server registers new users only with an invite code from a "
+        "workspace owner",
+        "invite_code",
+    )
+
+
+async def _one_signup_at_a_time(connection: BaseDBAsyncClient) -> None:
+    """On PostgreSQL, wait for any other new-workspace registration to commit first.
+
+    Without it, two first registrations at once would each see no workspace and both open
+    one. SQLite runs one write transaction at a time anyway.
+    """
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [SIGNUP_LOCK])
+
+
+async def _usable_invite(code: str, now: datetime) -> None:
+    """AuthError unless the invite exists and has a seat left (it is used in `_redeem`)."""
+    if not await Invite.exists(code=code, expires_at__gt=now, uses__lt=F("max_uses")):
+        raise AuthError(
+            422, "invalid_invite", "invite_code: unknown, expired or used up", "invite_code"
+        )
 
 
 async def _redeem(code: str, now: datetime) -> Workspace:

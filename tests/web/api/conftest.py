@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -10,10 +12,11 @@ from aiohttp.test_utils import TestClient
 from inbox.appkeys import SETTINGS
 from inbox.models import PlatformAccount, User, Workspace
 from inbox.settings import Settings, load_settings
-from tests.conftest import cahts_env
+from tests.conftest import cahts_env, truncate
 from tests.factories import make_account, make_owner, make_workspace
 from tests.fakes.graph import FakeGraph
 from tests.helpers import bearer
+from web.app import create_app
 
 META_APP_ID = "1234567890"
 PUBLIC_URL = "https://inbox.example.com"
@@ -26,6 +29,13 @@ def settings(pg_database: str, graph: FakeGraph) -> Settings:
         pg_database, META_GRAPH_URL=graph.url, META_APP_ID=META_APP_ID, PUBLIC_URL=PUBLIC_URL
     )
     return load_settings(env, read_dotenv=False)
+
+
+@pytest.fixture
+async def open_client(settings: Settings, aiohttp_client: Any) -> TestClient:
+    """The whole app with ALLOW_SIGNUP=true (anyone may open a workspace), on an empty database."""
+    await truncate(settings.database_url)
+    return await aiohttp_client(create_app(dataclasses.replace(settings, allow_signup=True)))
 
 
 @dataclass

@@ -99,7 +99,9 @@ export function render(main, _route, { signedIn }) {
     fill(
       card,
       h('h1', {}, 'Create an account'),
-      h('p', { class: 'muted' }, 'Without an invite code you get a new workspace of your own.'),
+      h('p', { class: 'muted' },
+        'Ask a teammate for an invite code. Without one, only the first user (or anyone, where ' +
+        'this server allows open sign-up) gets a new workspace of their own.'),
       form,
       h('p', { class: 'muted small' },
         h('button', { type: 'button', class: 'linklike', onclick: showLogin }, 'Back to sign in')),
