@@ -258,6 +258,21 @@ def messenger_items(items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def whatsapp_message(phone_number_id: str, message: dict[str, Any]) -> dict[str, Any]:
+    """A WhatsApp Cloud API webhook around one customer message (Meta's `messages` shape)."""
+    item = {"from": WA_CUSTOMER, "timestamp": str(int(time.time())), **message}
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": phone_number_id},
+        "contacts": [{"profile": {"name": "Sheena"}, "wa_id": WA_CUSTOMER}],
+        "messages": [item],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
 def utc(ts_ms: int) -> datetime:
     """Milliseconds as an aware datetime."""
     return datetime.fromtimestamp(ts_ms / 1000, UTC)

@@ -16,11 +16,11 @@ from inbox.models import Message
 from tests.bot.conftest import (
     CHANNEL,
     CUSTOMER,
-    WA_CUSTOMER,
     Loop,
     messenger_items,
     now_ms,
     settle,
+    whatsapp_message,
 )
 from tests.factories import make_account, make_user
 from tests.fakes.graph import graph_error
@@ -101,33 +101,14 @@ async def test_a_whatsapp_media_id_that_is_a_url_gets_no_request_and_no_token(
         loop.workspace, "whatsapp", key=loop.settings.token_encryption_keys[0]
     )
     steal = internal.url("/steal")
-    payload = {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "102290129340398",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {"phone_number_id": account.external_id},
-                            "contacts": [{"profile": {"name": "Sheena"}, "wa_id": WA_CUSTOMER}],
-                            "messages": [
-                                {
-                                    "from": WA_CUSTOMER,
-                                    "id": "wamid.STEAL1",
-                                    "timestamp": str(int(time.time())),
-                                    "type": "image",
-                                    "image": {"mime_type": "image/jpeg", "id": steal},
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+    payload = whatsapp_message(
+        account.external_id,
+        {
+            "id": "wamid.STEAL1",
+            "type": "image",
+            "image": {"mime_type": "image/jpeg", "id": steal},
+        },
+    )
     response = await loop.webhook("whatsapp", payload)
 
     assert (await response.json())["stored"] == 1

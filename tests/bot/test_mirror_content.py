@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from aiohttp import web
@@ -11,11 +10,11 @@ from inbox.models import Message
 from tests.bot.conftest import (
     CHANNEL,
     CUSTOMER,
-    WA_CUSTOMER,
     Loop,
     messenger_items,
     messenger_text,
     now_ms,
+    whatsapp_message,
 )
 from tests.factories import make_account
 
@@ -72,37 +71,18 @@ async def test_a_whatsapp_photo_is_fetched_by_media_id_with_the_token(loop: Loop
 
     loop.graph.routes["GET /1003383421387256"] = media_info
     loop.graph.routes["GET /wa-bin/1003383421387256/photo"] = media_bytes
-    payload = {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "102290129340398",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {"phone_number_id": account.external_id},
-                            "contacts": [{"profile": {"name": "Sheena"}, "wa_id": WA_CUSTOMER}],
-                            "messages": [
-                                {
-                                    "from": WA_CUSTOMER,
-                                    "id": "wamid.PHOTO1",
-                                    "timestamp": str(int(time.time())),
-                                    "type": "image",
-                                    "image": {
-                                        "caption": "This <one> & that",
-                                        "mime_type": "image/jpeg",
-                                        "id": "1003383421387256",
-                                    },
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+    payload = whatsapp_message(
+        account.external_id,
+        {
+            "id": "wamid.PHOTO1",
+            "type": "image",
+            "image": {
+                "caption": "This <one> & that",
+                "mime_type": "image/jpeg",
+                "id": "1003383421387256",
+            },
+        },
+    )
     await loop.webhook("whatsapp", payload)
 
     [root] = loop.slack.roots(CHANNEL)
