@@ -72,6 +72,9 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
             problems.append(f"{box.type}: {box.message}")
             box.dismiss()
 
+    # Assertions wait as long as actions: 5 s was too short on a busy 2-core CI machine.
+    expect.set_options(timeout=10_000)
+
     def new(**options: Any) -> Page:
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
