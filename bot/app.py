@@ -55,7 +55,7 @@ def build_bolt_app(settings: Settings) -> AsyncApp | None:
         request_verification_enabled=bool(settings.slack_signing_secret),
         # Bolt would also drop `message_deleted` of our own thread roots; _skip_own_events doesn't.
         ignoring_self_events_enabled=False,
-        logger=logging.getLogger("bot.bolt"),
+        logger=logging.getLogger("slack_bolt.cahts"),  # under slack_bolt: quiet with it
     )
     app.use(_skip_own_events)
     if store is not None:

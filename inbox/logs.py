@@ -28,7 +28,7 @@ TOKEN_PATTERNS = (
 )
 _BEARER = re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+")
 # Libraries that log whole request and response bodies (message text) at DEBUG.
-BODY_LOGGERS = ("slack_sdk", "slack_bolt", "bot.bolt", "aiohttp.client")
+BODY_LOGGERS = ("slack_sdk", "slack_bolt", "aiohttp.client")
 _CONTEXT = {"request_id": request_id, "workspace_id": workspace_id, "account_id": account_id}
 
 

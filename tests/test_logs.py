@@ -93,7 +93,7 @@ def test_slack_client_bodies_stay_out_of_debug_logs_unless_allowed(
     try:
         logs.configure_logging(level="DEBUG")
         assert not logging.getLogger("slack_sdk.web.async_base_client").isEnabledFor(logging.DEBUG)
-        assert not logging.getLogger("bot.bolt").isEnabledFor(logging.DEBUG)
+        assert not logging.getLogger("slack_bolt.cahts").isEnabledFor(logging.DEBUG)
         monkeypatch.setenv("LOG_MESSAGE_TEXT", "true")
         logs.configure_logging(level="DEBUG")
         assert logging.getLogger("slack_sdk.web.async_base_client").isEnabledFor(logging.DEBUG)
