@@ -52,6 +52,9 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
     asyncpg.InterfaceError,
+    # A pooled connection torn down by a shutdown while a statement starts on it: "cannot
+    # switch to state …; another operation is in progress". Retrying on a fresh one works.
+    asyncpg.InternalClientError,
 )
 
 

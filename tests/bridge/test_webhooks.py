@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+import asyncpg
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from inbox.appkeys import BUS, SETTINGS
+from inbox.appkeys import BUS, SETTINGS, WRITER
 from inbox.models import Message, WebhookLog
 from inbox.platforms.registry import platform_names
 from tests.conftest import APP_SECRET, VERIFY_TOKEN
@@ -212,3 +213,24 @@ async def test_concurrent_retries_of_one_webhook_store_one_message(connected: Te
     assert [r.status for r in responses] == [200] * 40
     assert sum([(await r.json())["stored"] for r in responses]) == 1
     assert await Message.all().count() == 1
+
+
+async def test_a_connection_torn_down_as_a_batch_begins_is_503_not_500(
+    connected: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asyncpg's "cannot switch to state …" when PostgreSQL shuts down under a BEGIN.
+
+    Seen once in the PostgreSQL-restart fault test: the body was not stored, so Meta must be
+    told to retry (503), and a 500 would have been counted as our bug.
+    """
+
+    async def torn_down(item: object) -> object:
+        raise asyncpg.InternalClientError(
+            "cannot switch to state 15; another operation (2) is in progress"
+        )
+
+    monkeypatch.setattr(connected.app[WRITER], "submit", torn_down)
+    response = await _post(connected, "messenger", fixture_bytes("messenger", "text"))
+    assert response.status == 503
+    assert (await response.json())["error"]["code"] == "database_unavailable"
+    assert await Message.all().count() == 0
