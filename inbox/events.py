@@ -298,20 +298,8 @@ class _SyncEvent(Event):
 
     @classmethod
     def of(cls, result: SyncFacts) -> Self:
-        """A snapshot of the sync's result as it is now."""
-        return cls(
-            result.account_id,
-            result.workspace_id,
-            result.platform,
-            result.kind,
-            result.status,
-            result.conversations,
-            result.stored,
-            result.duplicates,
-            result.pages,
-            result.since,
-            result.error,
-        )
+        """A snapshot of the sync's result as it is now (SyncFacts names these fields)."""
+        return cls(**{name: getattr(result, name) for name in _names(cls)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,7 +45,7 @@ PAGE_FIELDS = (
 )
 
 
-class MetaAdapter:
+class MetaAdapter(ABC):
     """Defaults for a platform served by Meta's Graph API and webhooks."""
 
     name: str = ""
@@ -77,13 +78,13 @@ class MetaAdapter:
         """`sha256=` HMAC of the raw body with the app secret."""
         return verify(body, header, app_secret)
 
+    @abstractmethod
     def send_request(self, account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
         """The Graph path and JSON body that send one message from this account."""
-        raise NotImplementedError
 
+    @abstractmethod
     def sent_message_id(self, response: dict[str, Any]) -> str | None:
         """The platform's id for the message just sent, from the send response."""
-        raise NotImplementedError
 
     async def send(
         self, graph: GraphApi, token: str, account_id: str, message: OutboundMessage

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import signal
 import subprocess
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -17,24 +18,38 @@ from tests.helpers import fixture_bytes, sign_meta
 from tests.processes import serving
 
 
-async def test_events_cross_servers_and_sockets_learn_why_they_close(
-    database: Settings, tmp_path: Path
-) -> None:
+async def _clean_redis() -> None:
     import redis.asyncio as aioredis
 
     await aioredis.from_url(REDIS_URL).flushdb()
-    workspace = await make_workspace()
-    await make_account(workspace, "messenger", key=database.token_encryption_keys[0])
-    user = await make_user(workspace)
-    token = (await start_session(user, database.jwt_secret)).access
+
+
+@contextmanager
+def two_servers(
+    database: Settings, tmp_path: Path, procs: list[subprocess.Popen[bytes]]
+) -> Iterator[tuple[str, str]]:
+    """Two `cahts serve` processes on one database and one Redis; their base URLs."""
     env = {
         **cahts_env(database.database_url, REDIS_URL=REDIS_URL),
         "TOKEN_ENCRYPTION_KEYS": ",".join(database.token_encryption_keys),
     }
-    procs: list[subprocess.Popen[bytes]] = []
     with ExitStack() as stack:
-        first = stack.enter_context(serving(env, tmp_path, procs))
-        second = stack.enter_context(serving(env, tmp_path, procs))
+        yield (
+            stack.enter_context(serving(env, tmp_path, procs)),
+            stack.enter_context(serving(env, tmp_path, procs)),
+        )
+
+
+async def test_events_cross_servers_and_sockets_learn_why_they_close(
+    database: Settings, tmp_path: Path
+) -> None:
+    await _clean_redis()
+    workspace = await make_workspace()
+    await make_account(workspace, "messenger", key=database.token_encryption_keys[0])
+    user = await make_user(workspace)
+    token = (await start_session(user, database.jwt_secret)).access
+    procs: list[subprocess.Popen[bytes]] = []
+    with two_servers(database, tmp_path, procs) as (first, second):
         async with aiohttp.ClientSession() as session:
             socket = await session.ws_connect(f"{second}/ws/messages/")
             await socket.send_json({"type": "authenticate", "token": token})
@@ -62,19 +77,11 @@ async def test_events_cross_servers_and_sockets_learn_why_they_close(
 async def test_a_logout_on_one_server_closes_the_socket_on_another(
     database: Settings, tmp_path: Path
 ) -> None:
-    import redis.asyncio as aioredis
-
-    await aioredis.from_url(REDIS_URL).flushdb()
+    await _clean_redis()
     user = await make_user(await make_workspace())
     pair = await start_session(user, database.jwt_secret)
-    env = {
-        **cahts_env(database.database_url, REDIS_URL=REDIS_URL),
-        "TOKEN_ENCRYPTION_KEYS": ",".join(database.token_encryption_keys),
-    }
     procs: list[subprocess.Popen[bytes]] = []
-    with ExitStack() as stack:
-        first = stack.enter_context(serving(env, tmp_path, procs))
-        second = stack.enter_context(serving(env, tmp_path, procs))
+    with two_servers(database, tmp_path, procs) as (first, second):
         async with aiohttp.ClientSession() as session:
             socket = await session.ws_connect(f"{second}/ws/messages/")
             await socket.send_json({"type": "authenticate", "token": pair.access})
