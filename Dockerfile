@@ -13,17 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
     PORT=8000 \
-    MPLBACKEND=Agg \
-    PYTHONPATH=/app
+    MPLBACKEND=Agg
 RUN useradd --create-home --uid 10001 cahts
 COPY --from=build /install /usr/local
+# The installed package carries everything it reads: migrations and dashboard files included.
 WORKDIR /app
-# Migrations are read from the source tree next to the packages.
-COPY --chown=cahts:cahts migrations ./migrations
-COPY --chown=cahts:cahts inbox ./inbox
-COPY --chown=cahts:cahts bridge ./bridge
-COPY --chown=cahts:cahts bot ./bot
-COPY --chown=cahts:cahts web ./web
 USER cahts
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --retries=3 \

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -14,7 +13,8 @@ from tortoise.exceptions import DBConnectionError
 from inbox.settings import DEFAULT_DATABASE_URL, Settings
 
 MODELS_APP = "models"
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The migrations ship inside the package (inbox/migrations/<app>/), found with importlib.resources.
+MIGRATIONS_PACKAGE = "inbox.migrations"
 
 
 def _tortoise_url(database_url: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+from platformdirs import user_data_dir
 
 DEFAULT_DATABASE_URL = "sqlite://cahts.db"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
@@ -51,6 +52,7 @@ class Settings:
     allow_signup: bool = False
     slack_workspace: str | None = None
     secrets_file: Path | None = field(default=None, compare=False)
+    data_dir: Path | None = field(default=None, compare=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -148,11 +150,57 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(rest)
 
 
-def _secrets_file(database_url: str) -> Path:
+def data_dir(env: Mapping[str, str]) -> Path:
+    """Where the embedded data lives: CAHTS_DATA_DIR, else the platform's user data folder.
+
+    Never the working directory, so every command finds the same database wherever it is run.
+    """
+    raw = _clean(env, "CAHTS_DATA_DIR")
+    if raw:
+        return Path(raw).expanduser().absolute()
+    return Path(user_data_dir("cahts", appauthor=False))
+
+
+def _in_data_dir(database_url: str, home: Path) -> str:
+    """A relative SQLite path is taken inside the data folder; other URLs are kept as given."""
+    db_path = sqlite_path(database_url) if database_url.startswith("sqlite://") else None
+    if db_path is None or db_path.is_absolute():
+        return database_url
+    query = database_url.partition("?")[2]
+    return f"sqlite://{home / db_path}" + (f"?{query}" if query else "")
+
+
+def _secrets_file(database_url: str, home: Path) -> Path:
     db_path = sqlite_path(database_url)
     if db_path is None:
-        return Path("cahts.secrets.json")
+        return home / "cahts.secrets.json"
     return db_path.with_name(db_path.name + ".secrets.json")
+
+
+def describe_database(settings: Settings) -> str:
+    """The database in words for the operator: the SQLite file, or the URL without password."""
+    db_path = sqlite_path(settings.database_url)
+    if settings.is_sqlite:
+        return f"SQLite file {db_path}" if db_path else "SQLite in memory"
+    parts = urlsplit(settings.database_url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"PostgreSQL {user}{host}{port}{parts.path}"
+
+
+def dotenv_path() -> Path:
+    """The `.env` file read at start: the one in the working directory."""
+    return Path.cwd() / ".env"
+
+
+def _read_dotenv() -> None:
+    """Apply ./.env under the environment (a variable already set wins)."""
+    from dotenv import load_dotenv
+
+    path = dotenv_path()
+    if path.is_file():
+        load_dotenv(path, override=False)
 
 
 def _load_or_generate_secrets(path: Path) -> dict[str, str]:
@@ -223,9 +271,7 @@ def option(name: str) -> str | None:
 
 def redis_url_from_env() -> str | None:
     """REDIS_URL alone (with `.env`), for the broker that tasks are declared on at import."""
-    from dotenv import load_dotenv
-
-    load_dotenv(override=False)
+    _read_dotenv()
     return (os.environ.get("REDIS_URL") or "").strip() or None
 
 
@@ -235,13 +281,12 @@ def load_settings(
     """Build Settings from the environment (and `.env`); ConfigError names a bad variable."""
     if environ is None:
         if read_dotenv:
-            from dotenv import load_dotenv
-
-            load_dotenv(override=False)
+            _read_dotenv()
         environ = os.environ
     env = dict(environ)
 
-    database_url = _url(env, "DATABASE_URL", DEFAULT_DATABASE_URL, _DB_SCHEMES)
+    home = data_dir(env)
+    database_url = _in_data_dir(_url(env, "DATABASE_URL", DEFAULT_DATABASE_URL, _DB_SCHEMES), home)
     redis_url = _clean(env, "REDIS_URL")
     if redis_url is not None:
         redis_url = _url(env, "REDIS_URL", None, ("redis", "rediss", "unix"))
@@ -251,7 +296,7 @@ def load_settings(
 
     secrets_file: Path | None = None
     if database_url.startswith("sqlite://"):
-        secrets_file = _secrets_file(database_url)
+        secrets_file = _secrets_file(database_url, home)
         generated = _load_or_generate_secrets(secrets_file)
         for name in GENERATED_SECRETS:
             if not _clean(env, name):
@@ -306,4 +351,5 @@ def load_settings(
         allow_signup=_flag(env, "ALLOW_SIGNUP"),
         slack_workspace=_clean(env, "SLACK_WORKSPACE"),
         secrets_file=secrets_file,
+        data_dir=home,
     )

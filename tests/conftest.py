@@ -126,6 +126,15 @@ async def client(settings: Settings, aiohttp_client: object) -> AsyncIterator[Te
     yield await aiohttp_client(create_app(settings))  # type: ignore[operator]
 
 
+@pytest.fixture(autouse=True)
+def private_data_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform's user data folder (CAHTS_DATA_DIR's default) is a fresh one per test,
+    never the real user's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+
+
 @pytest.fixture
 def tmp_cwd(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """Run a test in an empty working directory."""

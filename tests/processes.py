@@ -86,18 +86,23 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    env: dict[str, str], cwd: Path, procs: list[subprocess.Popen[bytes]] | None = None
+    env: dict[str, str],
+    cwd: Path,
+    procs: list[subprocess.Popen[bytes]] | None = None,
+    *,
+    cahts: str = CAHTS,
 ) -> Iterator[str]:
     """`cahts serve` in the background until /healthz answers; yields the base URL.
 
     Its output goes to `serve-<port>.log` in cwd (a pipe nobody reads could block it).
+    `cahts` is the console script to run (another install's, say).
     """
     port = free_port()
     full = {"PATH": os.environ["PATH"], "HOME": str(cwd), **env, "PORT": str(port)}
     log_path = cwd / f"serve-{port}.log"
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(
-            [CAHTS, "serve"], env=full, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT
+            [cahts, "serve"], env=full, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT
         )
     if procs is not None:
         procs.append(proc)

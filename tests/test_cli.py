@@ -51,23 +51,66 @@ def test_unknown_subcommand_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_embedded_sqlite_end_to_end_one_row_however_often_sent(tmp_path: Path) -> None:
-    env = {"META_APP_SECRET": APP_SECRET}
+    """Commands run from different folders share the one embedded database in the data dir."""
+    env = {"META_APP_SECRET": APP_SECRET, "HOME": str(tmp_path)}
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
     added = run(
         ["account", "add", "--platform", "messenger", "--external-id", "104578291736452",
          "--name", "Shop", "--token", "EAA-secret-token"],
-        env, tmp_path,
+        env, here,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
+    home = tmp_path / ".local" / "share" / "cahts"
+    assert f"creating a new database: {home / 'cahts.db'}" in added.stderr
+    listed = run(["account", "list"], env, there)
+    assert "Shop" in listed.stdout, listed.stderr
+    assert "creating a new database" not in listed.stderr
     body = fixture_bytes("messenger", "text")
-    with serving(env, tmp_path) as base:
+    with serving(env, there) as base:
         statuses = [post_webhook(base, "messenger", body) for _ in range(5)]
     assert statuses == [200] * 5
-    db = sqlite3.connect(tmp_path / "cahts.db")
+    db = sqlite3.connect(home / "cahts.db")
     assert db.execute("SELECT count(*) FROM messages").fetchone() == (1,)
     assert db.execute("SELECT count(*) FROM webhook_logs").fetchone() == (5,)
     token = db.execute("SELECT access_token FROM platform_accounts").fetchone()[0]
     assert "EAA-secret-token" not in token
-    assert (tmp_path / "cahts.db.secrets.json").exists()
+    assert (home / "cahts.db.secrets.json").exists()
+    assert sorted(p.name for p in here.iterdir()) == []
+    assert [p.name for p in there.iterdir() if not p.name.startswith("serve-")] == []
+
+
+def test_data_dir_setting_moves_the_embedded_data(tmp_path: Path) -> None:
+    env = {"CAHTS_DATA_DIR": str(tmp_path / "data")}
+    result = run(["migrate"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"database: SQLite file {tmp_path / 'data' / 'cahts.db'}" in result.stdout
+    assert (tmp_path / "data" / "cahts.db.secrets.json").exists()
+
+
+def test_a_cahts_db_left_in_the_working_directory_is_pointed_out(tmp_path: Path) -> None:
+    (tmp_path / "cahts.db").write_bytes(b"")
+    result = run(["account", "list"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{tmp_path / 'cahts.db'} is not used" in result.stderr
+    assert "CAHTS_DATA_DIR" in result.stderr
+
+
+def test_dotenv_is_read_from_the_working_directory_and_the_environment_wins(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text(f"CAHTS_DATA_DIR={tmp_path / 'from-dotenv'}\nPORT=eighty\n")
+    bad = run(["account", "list"], {}, tmp_path)
+    assert bad.returncode == 2 and "PORT" in bad.stderr, "the .env beside the user is read"
+    fixed = run(["account", "list"], {"PORT": "8001"}, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert (tmp_path / "from-dotenv" / "cahts.db").exists()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = run(["account", "list"], {"HOME": str(tmp_path)}, elsewhere)
+    assert other.returncode == 0, "a .env in another folder is not read"
+    assert (tmp_path / ".local" / "share" / "cahts" / "cahts.db").exists()
 
 
 def test_postgres_migrate_add_serve_one_row(fresh_pg: str, tmp_path: Path) -> None:

@@ -82,7 +82,47 @@ def test_migrated_sqlite_has_every_model_column(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", schema.migration_files())
 def test_each_migration_has_sql_for_both_dialects(name: str) -> None:
-    text = (schema.MIGRATIONS_DIR / "models" / name).read_text()
+    with schema.migrations_location() as location:
+        text = (location / "models" / name).read_text()
     assert "POSTGRES" in text
     assert "SQLITE" in text
     assert "async def upgrade" in text
+
+
+def test_migrations_ship_inside_the_package_only() -> None:
+    """A migration added beside the source tree (the old place) would never be installed."""
+    root = Path(__file__).resolve().parents[1]
+    assert not (root / "migrations").exists()
+    with schema.migrations_location() as location:
+        assert location.is_relative_to(root / "inbox")
+
+
+def test_migrate_without_migration_files_fails_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(schema, "MIGRATIONS_PACKAGE", "tests.fakes")  # a package with none
+    url = f"sqlite://{tmp_path / 'x.db'}"
+    with pytest.raises(schema.MigrationsMissingError, match="no migration files found"):
+        asyncio.run(schema.migrate(url))
+    assert not (tmp_path / "x.db").exists(), "nothing was created"
+
+
+def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'x.db'}"
+    asyncio.run(schema.migrate(url))
+
+    async def check() -> None:
+        forget_statements()
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            conn = Tortoise.get_connection("default")
+            await conn.execute_query(
+                "INSERT INTO aerich (version, app, content) VALUES (?, 'models', '{}')",
+                ["99_20991231_future.py"],
+            )
+            with pytest.raises(schema.SchemaNewerError, match=r"99_20991231_future\.py"):
+                await schema.ensure_current()
+        finally:
+            await Tortoise.close_connections()
+
+    asyncio.run(check())

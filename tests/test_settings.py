@@ -19,7 +19,9 @@ JWT = "j" * 48
 
 def test_defaults_with_empty_environment(tmp_cwd: Path) -> None:
     settings = load_settings({}, read_dotenv=False)
-    assert settings.database_url == "sqlite://cahts.db"
+    home = Path(os.environ["XDG_DATA_HOME"]) / "cahts"
+    assert settings.data_dir == home
+    assert settings.database_url == f"sqlite://{home / 'cahts.db'}"
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.public_url == "http://127.0.0.1:8000"
     assert settings.is_embedded is True
@@ -37,19 +39,44 @@ def test_generated_secrets_are_stable_across_loads(tmp_cwd: Path) -> None:
     assert second.meta_verify_token == first.meta_verify_token
 
 
-def test_secrets_file_is_next_to_the_db_and_private(tmp_cwd: Path) -> None:
-    settings = load_settings({}, read_dotenv=False)
-    path = Path(tmp_cwd) / "cahts.db.secrets.json"
-    assert path.exists()
-    assert settings.secrets_file == Path("cahts.db.secrets.json")
+def test_secrets_file_is_next_to_the_db_in_the_data_dir_and_private(
+    tmp_cwd: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("home")
+    settings = load_settings({"CAHTS_DATA_DIR": str(home)}, read_dotenv=False)
+    path = home / "cahts.db.secrets.json"
+    assert settings.secrets_file == path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert list(Path(tmp_cwd).iterdir()) == [], "nothing is written to the working directory"
 
 
-def test_secrets_file_follows_the_db_directory(tmp_cwd: Path) -> None:
-    settings = load_settings({"DATABASE_URL": "sqlite://data/x.db"}, read_dotenv=False)
-    assert (Path(tmp_cwd) / "data" / "x.db.secrets.json").exists()
-    assert not (Path(tmp_cwd) / "x.db.secrets.json").exists()
-    assert settings.secrets_file == Path("data/x.db.secrets.json")
+def test_relative_sqlite_path_is_inside_the_data_dir(
+    tmp_cwd: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("home")
+    env = {"CAHTS_DATA_DIR": str(home), "DATABASE_URL": "sqlite://data/x.db"}
+    settings = load_settings(env, read_dotenv=False)
+    assert settings.database_url == f"sqlite://{home / 'data' / 'x.db'}"
+    assert settings.secrets_file == home / "data" / "x.db.secrets.json"
+    assert settings.secrets_file.exists()
+    assert list(Path(tmp_cwd).iterdir()) == []
+
+
+def test_absolute_sqlite_path_is_kept(tmp_cwd: Path, tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'elsewhere' / 'x.db'}"
+    settings = load_settings({"DATABASE_URL": url}, read_dotenv=False)
+    assert settings.database_url == url
+    assert settings.secrets_file == tmp_path / "elsewhere" / "x.db.secrets.json"
+
+
+def test_in_memory_database_keeps_its_secrets_in_the_data_dir(
+    tmp_cwd: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("home")
+    env = {"CAHTS_DATA_DIR": str(home), "DATABASE_URL": "sqlite://:memory:"}
+    settings = load_settings(env, read_dotenv=False)
+    assert settings.database_url == "sqlite://:memory:"
+    assert settings.secrets_file == home / "cahts.secrets.json"
 
 
 def test_env_values_override_generated_secrets(tmp_cwd: Path) -> None:

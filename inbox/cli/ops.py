@@ -7,20 +7,22 @@ import asyncio
 
 from cryptography.fernet import Fernet
 
-from inbox.cli.common import CommandError
-from inbox.schema import migrate
-from inbox.settings import Settings
+from inbox.cli.common import CommandError, announce_new_database
+from inbox.schema import SchemaError, migrate, migration_files
+from inbox.settings import Settings, describe_database
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> None:
+    announce_new_database(settings)
+    print(f"database: {describe_database(settings)}")
     try:
         applied = asyncio.run(migrate(settings.database_url))
-    except ConnectionError as exc:
+    except (ConnectionError, SchemaError) as exc:
         raise CommandError(str(exc)) from exc
     if applied:
         print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
     else:
-        print("database schema is current; nothing to apply")
+        print(f"database schema is current ({len(migration_files())} migrations); nothing to apply")
 
 
 def _genkey(args: argparse.Namespace, settings: Settings | None) -> None:

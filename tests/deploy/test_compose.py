@@ -80,7 +80,12 @@ def test_dockerfile_is_slim_and_not_root() -> None:
     assert re.search(r"^FROM python:3\.\d+-slim", dockerfile, re.M)
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
     assert 'ENTRYPOINT ["cahts"]' in dockerfile
-    assert "COPY --chown=cahts:cahts migrations" in dockerfile
+    # The image runs the installed package (migrations and static files are package data),
+    # never a source tree copied beside it.
+    runtime = dockerfile.rsplit("FROM ", 1)[1]
+    assert "COPY --from=build /install /usr/local" in runtime
+    assert not re.search(r"^COPY (?!--from=build)", runtime, re.M)
+    assert "PYTHONPATH" not in dockerfile
 
 
 def test_env_example_lists_every_variable() -> None:
