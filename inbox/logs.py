@@ -94,6 +94,9 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value:
                 entry[name] = value
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update({k: v for k, v in fields.items() if k not in entry})
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:

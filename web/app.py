@@ -19,14 +19,15 @@ from bridge import webhooks
 from inbox import db, schema
 from inbox.appkeys import BUS, SETTINGS, WRITER
 from inbox.bus import create_bus
+from inbox.cli.common import new_database_notice
 from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
 from inbox.tasks.broker import broker
 from inbox.tasks.scheduler import LeaderScheduler
-from web import api, bodies, dashboard, health, metrics
+from web import api, bodies, dashboard, health, metrics, startup
 from web import ws as websockets
 from web.errors import error_middleware
-from web.middleware import request_id_middleware
+from web.middleware import access_log_middleware, request_id_middleware
 from web.wiring import attach_state, build_scheduler, hooks_for, release_state, wire_broker
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     """Open the database; SQLite migrates itself, PostgreSQL must already be current."""
     settings = app[SETTINGS]
     if settings.is_sqlite:
+        for line in new_database_notice(settings):
+            log.warning("%s", line)
         applied = await schema.migrate(settings.database_url)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
@@ -97,11 +100,16 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application for these settings."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_id_middleware, error_middleware, bodies.body_middleware],
+        middlewares=[
+            request_id_middleware,
+            access_log_middleware,
+            error_middleware,
+            bodies.body_middleware,
+        ],
     )
     app[SETTINGS] = settings
     bodies.setup(app)
-    app.cleanup_ctx.extend([_database, _bus, _tasks])
+    app.cleanup_ctx.extend([_database, _bus, _tasks, startup.announce])
     health.setup(app)
     metrics.setup(app)
     webhooks.setup(app)

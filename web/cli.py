@@ -14,8 +14,9 @@ from bot import cli as slack_cli
 from inbox.cli import accounts, catchup, keys, ops, users
 from inbox.cli.common import CommandError, fail
 from inbox.logs import configure_logging
-from inbox.schema import SchemaBehindError
+from inbox.schema import SchemaError
 from inbox.settings import ConfigError, Settings, load_settings
+from web import doctor
 from web.app import create_app
 
 # The worker and scheduler roots, loaded by taskiq in the processes it starts.
@@ -27,9 +28,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     try:
-        logging.getLogger("cahts").info("cahts serving on http://%s:%s", host, port)
+        log = logging.getLogger("cahts")
+        log.info("cahts serving on http://%s:%s", host, port)
         web.run_app(create_app(settings), host=host, port=port, access_log=None, print=None)
-    except SchemaBehindError as exc:
+        log.info("cahts stopped")
+    except SchemaError as exc:
         raise CommandError(str(exc)) from exc
     except OSError as exc:
         raise CommandError(f"cannot start on {host}:{port}: {exc}") from exc
@@ -79,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.register(commands)
     catchup.register(commands)
     keys.register(commands)
+    doctor.register(commands)
     slack_cli.register(commands)
     return parser
 

@@ -1,8 +1,11 @@
-"""Request ids: taken from X-Request-Id (a proxy's) or made, logged, and sent back."""
+"""Request ids (taken from X-Request-Id, a proxy's, or made; logged and sent back) and the
+access log."""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 
 from aiohttp import web
@@ -29,3 +32,38 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         request_id.reset(token)
     response.headers[HEADER] = rid
     return response
+
+
+access_log = logging.getLogger("cahts.access")
+# Load balancers poll these every few seconds; a line each would drown the requests.
+UNLOGGED = frozenset({"/healthz", "/readyz"})
+MAX_LOGGED_PATH = 200
+
+
+@web.middleware
+async def access_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One line per request: method, path (never the query, which may carry tokens), status,
+    duration. A WebSocket's line is written when it closes."""
+    if request.path in UNLOGGED:
+        return await handler(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        duration = round((time.perf_counter() - started) * 1000, 1)
+        path = request.path[:MAX_LOGGED_PATH]
+        fields = {
+            "method": request.method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration,
+        }
+        access_log.info(
+            "%s %s %s %.1fms", request.method, path, status, duration, extra={"fields": fields}
+        )

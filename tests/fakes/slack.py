@@ -78,6 +78,8 @@ class FakeSlack:
     files: dict[str, SlackFile] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)
     gone_channels: set[str] = field(default_factory=set)
+    # Channels that exist but the bot was never invited to (conversations.info is_member false).
+    outside_channels: set[str] = field(default_factory=set)
     scripts: dict[str, deque[Answer]] = field(default_factory=lambda: defaultdict(deque))
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     # Modals opened (views.open), posts to a command's response_url, channels by name.
@@ -356,6 +358,22 @@ class FakeSlack:
     def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         channels = [{"id": cid, "name": name} for name, cid in self.channels.items()]
         return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel.startswith(("C", "G")) or channel in self.gone_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        names = {cid: name for name, cid in self.channels.items()}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": names.get(channel, channel.lower()),
+                "is_channel": True,
+                "is_archived": False,
+                "is_member": channel not in self.outside_channels,
+            },
+        }
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"{self.base.replace('http', 'ws', 1)}/socket"}
