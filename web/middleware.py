@@ -38,6 +38,18 @@ access_log = logging.getLogger("cahts.access")
 # Load balancers poll these every few seconds; a line each would drown the requests.
 UNLOGGED = frozenset({"/healthz", "/readyz"})
 MAX_LOGGED_PATH = 200
+# A path parameter that is a credential (a file link's token) is logged as its route's pattern.
+SECRET_PARAMS = ("token", "ticket", "secret")
+
+
+def logged_path(request: web.Request) -> str:
+    """The path as the access log shows it: never a query, never a credential in the path."""
+    resource = request.match_info.route.resource
+    if resource is not None and any(
+        p in name for name in request.match_info for p in SECRET_PARAMS
+    ):
+        return resource.canonical
+    return request.path[:MAX_LOGGED_PATH]
 
 
 @web.middleware
@@ -57,7 +69,7 @@ async def access_log_middleware(request: web.Request, handler: Handler) -> web.S
         raise
     finally:
         duration = round((time.perf_counter() - started) * 1000, 1)
-        path = request.path[:MAX_LOGGED_PATH]
+        path = logged_path(request)
         fields = {
             "method": request.method,
             "path": path,

@@ -8,6 +8,9 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
+import pytest
+from aiohttp.test_utils import TestClient
+
 from inbox.platforms.registry import platform_names
 from inbox.settings import load_settings
 from tests.conftest import cahts_env
@@ -85,3 +88,14 @@ def test_embedded_start_prints_the_next_steps_logs_requests_and_the_stop(tmp_pat
         "cahts stopping: closing sockets, finishing requests and tasks",
         "cahts stopped",
     ]
+
+
+async def test_a_credential_in_the_path_is_not_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="cahts.access"):
+        await client.get("/slack/files/Zm9vYmFyLXNlY3JldC1saW5rLXRva2Vu")
+        await client.get("/api/messages/123e4567-e89b-12d3-a456-426614174000?token=abc")
+    paths = [getattr(r, "fields", {}).get("path") for r in caplog.records]
+    assert paths == ["/slack/files/{token}", "/api/messages/123e4567-e89b-12d3-a456-426614174000"]
+    assert "Zm9vYmFy" not in caplog.text
