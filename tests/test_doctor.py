@@ -126,3 +126,11 @@ async def test_unreachable_database_fails_with_the_place_it_looked(
     assert status == 1
     assert "[FAIL] database: PostgreSQL postgres@127.0.0.1:1/nothing cannot be reached" in out
     assert "Traceback" not in err
+
+
+async def test_embedded_doctor_creates_no_database(tmp_path: Path) -> None:
+    status, out, _ = await run_async(["doctor"], {"META_APP_SECRET": "s"}, tmp_path)
+    data = tmp_path / ".local" / "share" / "cahts"
+    assert f"[warn] database: SQLite file {data / 'cahts.db'} does not exist yet" in out
+    assert not (data / "cahts.db").exists()
+    assert status == 0, out

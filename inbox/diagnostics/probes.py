@@ -13,7 +13,7 @@ from inbox.models import PlatformAccount, User
 from inbox.schema import SchemaError, migration_files, schema_state
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.services.accounts.token_care import check_account
-from inbox.settings import Settings, describe_database
+from inbox.settings import Settings, describe_database, sqlite_path
 
 PROBE_SECONDS = 10.0
 
@@ -21,6 +21,15 @@ PROBE_SECONDS = 10.0
 async def open_database(settings: Settings) -> Finding:
     """Connect this process to the database (left open when ok)."""
     where = describe_database(settings)
+    path = sqlite_path(settings.database_url) if settings.is_sqlite else None
+    if path is not None and not path.exists():
+        return Finding(
+            "database",
+            "warn",
+            f"{where} does not exist yet",
+            "start `cahts serve` (or run `cahts migrate`) once to create it, or point "
+            "CAHTS_DATA_DIR / DATABASE_URL at the existing one",
+        )
     try:
         async with asyncio.timeout(PROBE_SECONDS):
             await db.connect(settings)
