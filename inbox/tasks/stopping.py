@@ -178,7 +178,11 @@ class StoppingReceiver(Receiver):
 
     async def _requeue(self, message: AckableMessage) -> None:
         """Send a copy of the task to the queue (it is acknowledged only after this)."""
-        taskiq_msg = self.broker.formatter.loads(message.data)
+        try:
+            taskiq_msg = self.broker.formatter.loads(message.data)
+        except Exception as exc:  # taskiq drops what it cannot parse; so does a stop
+            log.warning("an unreadable task was not put back on the queue: %s", exc)
+            return
         log.warning(
             "task %s (%s) did not finish in time: put back on the queue",
             taskiq_msg.task_name, taskiq_msg.task_id,
