@@ -51,6 +51,8 @@ class Settings:
     metrics_token: str | None = None
     allow_signup: bool = False
     slack_workspace: str | None = None
+    # Without Redis, `cahts serve` sends the periodic tasks itself (no `cahts scheduler` runs).
+    in_process_scheduler: bool = True
     secrets_file: Path | None = field(default=None, compare=False)
     data_dir: Path | None = field(default=None, compare=False)
 
@@ -135,8 +137,8 @@ def _fernet_keys(raw: str | None) -> tuple[str, ...]:
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = (_clean(env, name) or "false").lower()
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = (_clean(env, name) or str(default)).lower()
     if raw not in _TRUE + _FALSE:
         raise ConfigError(f"{name} must be true or false, not {raw!r}")
     return raw in _TRUE
@@ -244,6 +246,9 @@ TUNABLES: dict[str, float] = {
     "SLACK_MIRROR_MAX_AGE_DAYS": 7,
     "SLACK_LEASE_SECONDS": 120,
     "TRUSTED_PROXY_HOPS": 0,
+    # After SIGTERM/SIGINT, how long a worker's running tasks (and the scheduler's send
+    # under way) may take before they are given back; the process then closes and exits.
+    "STOP_TIMEOUT_SECONDS": 5,
 }
 
 # Bounds on rendering (charts, PDF reports) and on exports per workspace.
@@ -349,6 +354,7 @@ def load_settings(
         max_body_bytes=int(max_body),
         metrics_token=_clean(env, "METRICS_TOKEN"),
         allow_signup=_flag(env, "ALLOW_SIGNUP"),
+        in_process_scheduler=_flag(env, "IN_PROCESS_SCHEDULER", default=True),
         slack_workspace=_clean(env, "SLACK_WORKSPACE"),
         secrets_file=secrets_file,
         data_dir=home,

@@ -66,6 +66,9 @@ def cahts_env(database_url: str = PG_URL, **extra: str) -> dict[str, str]:
         "TOKEN_ENCRYPTION_KEYS": FERNET_KEY,
         "META_APP_SECRET": APP_SECRET,
         "META_VERIFY_TOKEN": VERIFY_TOKEN,
+        # The embedded scheduler fires by the wall clock (a sync every 5 minutes): only the
+        # tests of the scheduler turn it on, so no other test sees its work at a random time.
+        "IN_PROCESS_SCHEDULER": "false",
     }
     env.update(extra)
     return env

@@ -70,7 +70,7 @@ async def _tasks(app: web.Application) -> AsyncIterator[None]:
     attach_state(broker.state, settings, app[BUS])
     await broker.startup()
     loop_task: asyncio.Task[None] | None = None
-    if settings.redis_url is None:
+    if settings.redis_url is None and settings.in_process_scheduler:
         loop_task = asyncio.create_task(
             _run_schedule(build_scheduler(None)), name="embedded-scheduler"
         )

@@ -16,12 +16,14 @@ from inbox.cli.common import CommandError, fail
 from inbox.logs import configure_logging
 from inbox.schema import SchemaError
 from inbox.settings import ConfigError, Settings, load_settings
+from inbox.tasks import stopping
 from web import doctor
 from web.app import create_app
 
 # The worker and scheduler roots, loaded by taskiq in the processes it starts.
 WORKER_BROKER = "web.worker:broker"
 SCHEDULER = "web.scheduler:scheduler"
+STOPPING_RECEIVER = "inbox.tasks.stopping:StoppingReceiver"
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -44,8 +46,14 @@ def _worker(args: argparse.Namespace, settings: Settings) -> None:
 
     if settings.redis_url is None:
         raise CommandError("REDIS_URL is not set: without it `cahts serve` runs tasks itself")
-    worker_args = WorkerArgs.from_cli([WORKER_BROKER, "--workers", str(args.workers)])
+    worker_args = WorkerArgs.from_cli(
+        [WORKER_BROKER, "--workers", str(args.workers), "--receiver", STOPPING_RECEIVER,
+         "--wait-tasks-timeout", str(stopping.stop_timeout() + 1),
+         "--shutdown-timeout", str(stopping.CLOSE_SECONDS)]
+    )  # fmt: skip
     status = run_worker(worker_args)
+    # taskiq's manager only signals its children; a child that outlives its time is killed.
+    stopping.reap_children(stopping.stop_bound() + 1)
     raise SystemExit(status or 0)
 
 

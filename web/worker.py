@@ -6,6 +6,8 @@ start-up that opens the database and the bus with the bot's hooks.
 
 from __future__ import annotations
 
+import logging
+
 from taskiq import TaskiqEvents, TaskiqState
 
 from inbox import db
@@ -16,6 +18,8 @@ from inbox.tasks.broker import broker
 from web.wiring import TASK_MODULES, attach_state, hooks_for, release_state, wire_broker
 
 __all__ = ["TASK_MODULES", "broker"]
+
+log = logging.getLogger(__name__)
 
 
 async def startup(state: TaskiqState) -> None:
@@ -29,6 +33,7 @@ async def startup(state: TaskiqState) -> None:
     await bus.start()
     attach_state(state, settings, bus)
     state.owns_resources = True
+    log.info("worker ready: taking tasks from the queue")
 
 
 async def shutdown(state: TaskiqState) -> None:

@@ -7,6 +7,7 @@ in flight, and the next run finds that one by its metadata before posting again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -106,6 +107,10 @@ async def mirror_conversation(
         log.exception("conversation %s: mirror run failed", conversation_id)
         await _abandon(lease)
         return "unsure"
+    except asyncio.CancelledError:
+        # A stopping worker gave this run back: the next one need not wait out the lease.
+        await asyncio.shield(_abandon(lease))
+        raise
     finally:
         runs.forget(conversation_id, mine)
 

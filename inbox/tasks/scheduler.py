@@ -12,6 +12,7 @@ from taskiq.cli.scheduler.args import SchedulerArgs
 from taskiq.scheduler.scheduled_task import ScheduledTask
 
 from inbox.tasks.leader import Leadership
+from inbox.tasks.stopping import force_exit_after, stop_bound
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,14 @@ async def run_until_signalled(args: SchedulerArgs) -> None:
 
     loop = asyncio.get_running_loop()
     current = asyncio.current_task()
-    if current is not None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, current.cancel)
+    assert current is not None
+
+    def stop(name: str) -> None:
+        log.info("stopping (%s)", name)
+        current.cancel()
+        # A cancel can be swallowed inside redis-py (asyncio.wait_for on Python 3.11): bounded.
+        force_exit_after(stop_bound())
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop, signal.Signals(signum).name)
     await run_scheduler(args)

@@ -27,7 +27,14 @@ class ReclaimingStreamBroker(RedisStreamBroker):
     unacknowledged by a killed worker waits for the next new task to arrive. Here every
     pass (at most `xread_block` ms apart) also claims tasks idle for longer than
     `idle_timeout`; XAUTOCLAIM is atomic and resets the idle time, so one worker gets each.
+    `stop_listening` ends the loop after the pass under way (at most one `xread_block`).
     """
+
+    _stop_requested = False
+
+    def stop_listening(self) -> None:
+        """Take no more tasks: `listen` returns once the read under way has come back."""
+        self._stop_requested = True
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         """Yield new tasks, then tasks a dead consumer left unacknowledged; outlive Redis outages.
@@ -36,10 +43,10 @@ class ReclaimingStreamBroker(RedisStreamBroker):
         abort the tasks it is running); a Redis that came back empty gets its group again.
         """
         delay = _RETRY_FIRST
-        while True:
+        while not self._stop_requested:
             try:
                 async with Redis(connection_pool=self.connection_pool) as conn:
-                    while True:
+                    while not self._stop_requested:
                         fetched = await conn.xreadgroup(
                             self.consumer_group_name,
                             self.consumer_name,
@@ -52,6 +59,8 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                         for _stream, entries in cast("list[tuple[Any, Any]]", fetched or []):
                             for entry in self._ackable(entries):
                                 yield entry
+                        if self._stop_requested:
+                            break  # a stopping worker takes over nobody's tasks
                         claimed = await conn.xautoclaim(
                             name=self.queue_name,
                             groupname=self.consumer_group_name,

@@ -94,7 +94,7 @@ def test_env_example_lists_every_variable() -> None:
     code = [p for top in ("inbox", "bridge", "bot", "web") for p in (ROOT / top).rglob("*.py")]
     for path in code:
         text = path.read_text()
-        read_by_code |= set(re.findall(r'_(?:clean|flag)\(env, "([A-Z_]+)"\)', text))
+        read_by_code |= set(re.findall(r'_(?:clean|flag)\(env, "([A-Z_]+)"', text))
         read_by_code |= set(re.findall(r'environ\.get\(\s*"([A-Z_]+)"', text))
         read_by_code |= set(re.findall(r'_url\(env, "([A-Z_]+)"', text))
         read_by_code |= set(re.findall(r'(?:tunable|option|every)\(\s*"([A-Z_]+)"', text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,29 @@ class Cahts:
     async def terminate(self, grace: float = 20) -> int | None:
         """SIGTERM and wait; SIGKILL after `grace` seconds. The exit status (None if killed)."""
         return None if self.proc is None else await stop_group(self.proc, grace)
+
+    def signal_leader(self, signum: int) -> None:
+        """Signal the process itself, not its children (as `docker stop` signals PID 1)."""
+        assert self.proc is not None
+        os.kill(self.proc.pid, signum)
+
+    def group_left(self) -> bool:
+        """True while any process of its group (the process or a child it started) lives on."""
+        if self.proc is None:
+            return False
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    async def wait_for(self, text: str, within: float = 60) -> None:
+        """Wait until its log shows `text`; AssertionError if it exits or time runs out."""
+        deadline = time.monotonic() + within
+        while text not in self.output():
+            if not self.running or time.monotonic() > deadline:
+                raise AssertionError(f"{self.name} never logged {text!r}:\n{self.output()[-4000:]}")
+            await asyncio.sleep(0.05)
 
     def output(self) -> str:
         """Everything it logged so far."""

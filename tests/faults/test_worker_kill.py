@@ -41,6 +41,23 @@ async def test_replies_survive_a_killed_worker_with_duplicates_only_from_sends_i
     assert run.mismatched_ids == 0, "a stored message id is not the one Meta answered last"
 
 
+async def test_a_worker_whose_main_process_is_killed_leaves_no_child_and_loses_no_send(
+    fault_db: str, tmp_path: Path, private_redis: PrivateRedis
+) -> None:
+    # kill -9 reaches the main process only (an OOM kill, a supervisor's hard stop): its child
+    # is told by the kernel (PR_SET_PDEATHSIG) and stops by itself, finishing its sends.
+    run = await worker_kill_run(fault_db, tmp_path, private_redis, stop="kill-parent")
+    print(run.report("kill -9 a worker's main process mid-send"))
+
+    assert run.in_flight, "no send was in flight: the test proved nothing"
+    assert run.figures["exit status"] == -9
+    assert run.claimed_at_stop == set(), "the orphaned child left sends half done"
+    assert run.undelivered == 0
+    assert run.duplicates == 0, f"sent twice: {sorted(run.duplicated)}"
+    assert run.statuses == {"sent": run.replies}
+    assert "stopping (SIGTERM)" in run.worker_logs
+
+
 @pytest.fixture
 async def in_process(database: Settings) -> AsyncIterator[None]:
     """The module broker in memory, with the state a worker gives it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,9 +16,16 @@ from aiohttp import web
 from tests.conftest import APP_SECRET
 from tests.fakes.graph import FakeGraph
 from tests.faults.ledger import fetch
+from tests.faults.procs import Cahts
 from tests.faults.sender import MetaSender, make_deliveries
 from tests.faults.services import PrivateRedis
 from tests.faults.stack import FAST, Stack, eventually
+
+# Running tasks' time to finish after a stop, and the most a whole stop may take (the worker's
+# time plus closing, its watchdog's margin and the one second taskiq's manager takes to pass
+# the signal on).
+STOP_TIMEOUT = 2.0
+STOP_BOUND = STOP_TIMEOUT + 5
 
 
 @dataclass
@@ -59,6 +67,7 @@ class WorkerRun:
     seconds: float
     fault: str = "kill -9"
     figures: dict[str, float | int | str] = field(default_factory=dict)
+    worker_logs: str = ""
 
     @property
     def undelivered(self) -> int:
@@ -130,6 +139,24 @@ async def _outcome(database_url: str) -> tuple[Counter[str], dict[str, str]]:
     }
 
 
+async def _stop_worker(worker: Cahts, stop: str) -> dict[str, float | int | str]:
+    """Stop the worker the way `stop` says; what it took and whether any process was left."""
+    started = time.monotonic()
+    if stop == "kill":
+        await worker.kill()
+        return {}
+    assert worker.proc is not None
+    worker.signal_leader(signal.SIGKILL if stop == "kill-parent" else signal.SIGTERM)
+    try:
+        code = await asyncio.wait_for(worker.proc.wait(), STOP_BOUND)
+    except TimeoutError:
+        await worker.kill()
+        return {"exit status": f"still running after {STOP_BOUND} s: killed"}
+    await eventually(lambda: not worker.group_left(), STOP_BOUND, "the worker's children to stop")
+    return {"stop signal to last process gone (s)": round(time.monotonic() - started, 2),
+            "exit status": code}  # fmt: skip
+
+
 async def worker_kill_run(
     database_url: str,
     cwd: Path,
@@ -140,16 +167,21 @@ async def worker_kill_run(
     graph_delay: float = 0.4,
     pace: float = 0.05,
     stop: str = "kill",
+    stop_timeout: float = STOP_TIMEOUT,
     within: float = 90,
+    **extra: str,
 ) -> WorkerRun:
     """Agents reply through the API while Meta answers slowly; the worker is stopped mid-sends.
 
-    `stop` is "kill" (SIGKILL to its process group) or "term" (SIGTERM, SIGKILL after 20 s).
+    `stop` is "kill" (SIGKILL to its process group), "term" (SIGTERM to the worker's main
+    process only, as `docker stop` sends it) or "kill-parent" (SIGKILL to the main process only:
+    its child must stop by itself). Each stop must end every process within STOP_BOUND.
     """
     graph = await FakeGraph().start()
     slow = SlowGraph(graph_delay)
     graph.routes["POST /messages"] = slow.handle
-    env = {"REDIS_URL": redis.url(), "META_GRAPH_URL": graph.url, **FAST}
+    env = {"REDIS_URL": redis.url(), "META_GRAPH_URL": graph.url, **FAST,
+           "STOP_TIMEOUT_SECONDS": str(stop_timeout), **extra}  # fmt: skip
     stack = await Stack.prepare(cwd, database_url, **env)
     started = time.monotonic()
     figures: dict[str, float | int | str] = {"Graph answer delay (s)": graph_delay}
@@ -176,12 +208,7 @@ async def worker_kill_run(
                     await eventually(lambda: slow.in_flight, 10, "a send in flight")
                     in_flight = set(slow.in_flight)
                     killed = time.monotonic()
-                    if stop == "kill":
-                        await stack.worker(0).kill()
-                    else:
-                        code = await stack.worker(0).terminate(grace=20)
-                        figures["SIGTERM to exit (s)"] = round(time.monotonic() - killed, 2)
-                        figures["exit status"] = "killed after 20 s" if code is None else code
+                    figures.update(await _stop_worker(stack.worker(0), stop))
                     claimed = await _claimed(database_url)
                 elif n == replies // 2:
                     await stack.start("worker")
@@ -211,6 +238,7 @@ async def worker_kill_run(
         statuses=final,
         mismatched_ids=mismatched,
         seconds=time.monotonic() - started,
-        fault="kill -9" if stop == "kill" else "SIGTERM",
+        fault=stop,
         figures=figures,
+        worker_logs="\n".join(p.output() for p in stack.processes if p.command[0] == "worker"),
     )

@@ -14,8 +14,6 @@ from inbox.settings import Settings
 from tests.factories import make_account, make_workspace
 from tests.fakes.graph import FakeGraph, Scripted, graph_error
 
-NOW = datetime.now(UTC)
-
 
 @pytest.fixture
 async def client_and_cipher(database: Settings) -> tuple[GraphClient, TokenCipher]:
@@ -30,6 +28,7 @@ async def _conversation(
     platform: str = "messenger",
     customer_wrote: timedelta | None = timedelta(hours=1),
 ) -> Conversation:
+    now = datetime.now(UTC)
     workspace = await make_workspace()
     account = await make_account(workspace, platform, key=settings.token_encryption_keys[0])
     return await Conversation.create(
@@ -37,16 +36,17 @@ async def _conversation(
         platform_account=account,
         participant_id="7349205816634201" if platform != "whatsapp" else "16505551234",
         participant_name="Customer",
-        last_incoming_at=NOW - customer_wrote if customer_wrote is not None else None,
+        last_incoming_at=now - customer_wrote if customer_wrote is not None else None,
     )
 
 
 async def _send_one(
     conversation: Conversation, text: str, gc: tuple[GraphClient, TokenCipher]
 ) -> tuple[Message, str]:
-    [message] = await queue_reply(conversation, text=text, agent="Ana", source="api", now=NOW)
+    now = datetime.now(UTC)
+    [message] = await queue_reply(conversation, text=text, agent="Ana", source="api", now=now)
     outbox = await Outbox.get(message_id=message.id)
-    outcome = await deliver(outbox.id, graph=gc[0], cipher=gc[1], now=NOW)
+    outcome = await deliver(outbox.id, graph=gc[0], cipher=gc[1], now=now)
     await message.refresh_from_db()
     return message, outcome
 
@@ -87,9 +87,10 @@ async def test_between_one_and_seven_days_uses_the_human_agent_tag(
 async def test_past_the_window_is_refused_before_calling_meta(
     database: Settings, graph: FakeGraph, platform: str, age: timedelta
 ) -> None:
+    now = datetime.now(UTC)
     conversation = await _conversation(database, platform, customer_wrote=age)
     with pytest.raises(SendRefused, match="window is closed"):
-        await queue_reply(conversation, text="hello?", agent="Ana", source="api", now=NOW)
+        await queue_reply(conversation, text="hello?", agent="Ana", source="api", now=now)
     assert graph.requests == []
     assert await Message.all().count() == 0
     assert await Outbox.all().count() == 0
@@ -115,6 +116,7 @@ async def test_whatsapp_send_shape(
 async def test_transient_error_is_retried_then_sent_once(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
+    now = datetime.now(UTC)
     conversation = await _conversation(database)
     graph.script(
         "POST",
@@ -128,7 +130,7 @@ async def test_transient_error_is_retried_then_sent_once(
     assert outbox.next_attempt_at is not None
     assert await due_outbox(now=outbox.next_attempt_at) == [outbox.id]
     early = await deliver(
-        outbox.id, graph=client_and_cipher[0], cipher=client_and_cipher[1], now=NOW
+        outbox.id, graph=client_and_cipher[0], cipher=client_and_cipher[1], now=now
     )
     assert early == "skip"  # the backoff is respected
     again = await deliver(
@@ -177,6 +179,7 @@ async def test_expired_token_flags_the_account(
 
 
 async def test_long_text_is_split_and_files_are_separate_messages(database: Settings) -> None:
+    now = datetime.now(UTC)
     from inbox.services.sending.outbox import ReplyAttachment
 
     conversation = await _conversation(database, "instagram")
@@ -187,7 +190,7 @@ async def test_long_text_is_split_and_files_are_separate_messages(database: Sett
         agent="Ana",
         source="slack",
         slack_ts="1700000000.000100",
-        now=NOW,
+        now=now,
     )
     assert [m.kind for m in messages] == ["text", "text", "text", "media"]
     assert all(len(m.content.encode()) <= 1000 for m in messages[:3])
@@ -215,19 +218,20 @@ async def test_an_echo_that_beats_the_send_response_is_not_kept_twice(
 async def test_a_dead_attempts_lease_is_taken_over_once_it_runs_out(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
+    now = datetime.now(UTC)
     from inbox.services.sending.outbox import send_wait
 
     conversation = await _conversation(database)
-    [message] = await queue_reply(conversation, text="hi", agent="Ana", source="api", now=NOW)
+    [message] = await queue_reply(conversation, text="hi", agent="Ana", source="api", now=now)
     outbox = await Outbox.get(message_id=message.id)
     # A worker claimed the row ten seconds ago and died before Meta answered.
     await Outbox.filter(id=outbox.id).update(
-        status="sending", attempts=1, updated_at=NOW - timedelta(seconds=10)
+        status="sending", attempts=1, updated_at=now - timedelta(seconds=10)
     )
     graph_client, cipher = client_and_cipher
-    assert await deliver(outbox.id, graph=graph_client, cipher=cipher, now=NOW) == "skip"
-    assert await send_wait(outbox.id, now=NOW) == pytest.approx(50.0)
-    later = NOW + timedelta(seconds=51)
+    assert await deliver(outbox.id, graph=graph_client, cipher=cipher, now=now) == "skip"
+    assert await send_wait(outbox.id, now=now) == pytest.approx(50.0)
+    later = now + timedelta(seconds=51)
     assert await deliver(outbox.id, graph=graph_client, cipher=cipher, now=later) == "sent"
     assert (await Outbox.get(id=outbox.id)).attempts == 2
     assert await send_wait(outbox.id, now=later) is None
@@ -236,11 +240,12 @@ async def test_a_dead_attempts_lease_is_taken_over_once_it_runs_out(
 async def test_a_synced_copy_of_our_send_is_not_kept_twice(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
+    now = datetime.now(UTC)
     from inbox.platforms.events import Echo
     from inbox.services.ingest.pipeline import store_events
 
     conversation = await _conversation(database)
-    echo = Echo("messenger", "104578291736452", "m_FAKE000001", "7349205816634201", NOW, "hi")
+    echo = Echo("messenger", "104578291736452", "m_FAKE000001", "7349205816634201", now, "hi")
     await store_events("messenger", [echo], source="sync")
     message, outcome = await _send_one(conversation, "hi", client_and_cipher)
     assert outcome == "sent"
@@ -274,21 +279,22 @@ async def test_a_graph_call_outlasting_half_the_lease_is_retried_later(
 async def test_pieces_of_one_reply_leave_in_order(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
+    now = datetime.now(UTC)
     from inbox.services.sending.outbox import next_in_line
 
     conversation = await _conversation(database)
     messages = await queue_reply(
-        conversation, text="part " * 600, agent="Ana", source="api", now=NOW
+        conversation, text="part " * 600, agent="Ana", source="api", now=now
     )
     assert len(messages) == 2
     first, second = [await Outbox.get(message_id=m.id) for m in messages]
     gc, cipher = client_and_cipher
-    assert await deliver(second.id, graph=gc, cipher=cipher, now=NOW) == "blocked"
+    assert await deliver(second.id, graph=gc, cipher=cipher, now=now) == "blocked"
     assert graph.sent() == []
     assert await next_in_line(first.id) == first.id
-    assert await deliver(first.id, graph=gc, cipher=cipher, now=NOW) == "sent"
+    assert await deliver(first.id, graph=gc, cipher=cipher, now=now) == "sent"
     assert await next_in_line(first.id) == second.id
-    assert await deliver(second.id, graph=gc, cipher=cipher, now=NOW) == "sent"
+    assert await deliver(second.id, graph=gc, cipher=cipher, now=now) == "sent"
     texts = [r.json["message"]["text"] for r in graph.sent()]
     assert texts == [messages[0].content, messages[1].content]
     assert await next_in_line(second.id) is None

@@ -24,7 +24,6 @@ from web.wiring import hooks_for
 
 APP_ID = "1517776481860111"
 PAGE = "104578291736452"
-NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -113,14 +112,15 @@ async def page_account(care: dict[str, Any], **changes: Any) -> PlatformAccount:
 async def test_instagram_login_tokens_are_refreshed_before_they_expire(
     care: dict[str, Any], graph: FakeGraph, slack: FakeSlack
 ) -> None:
+    now = datetime.now(UTC)
     workspace = await make_workspace()
     key = care["settings"].token_encryption_keys[0]
     due = await make_account(workspace, "instagram", key=key, token="IGAA-old-token")
     later = await make_account(
         workspace, "instagram", "17841400000000001", key=key, token="IGAA-fine-token"
     )
-    await PlatformAccount.filter(id=due.id).update(token_expires_at=NOW + timedelta(days=20))
-    await PlatformAccount.filter(id=later.id).update(token_expires_at=NOW + timedelta(days=45))
+    await PlatformAccount.filter(id=due.id).update(token_expires_at=now + timedelta(days=20))
+    await PlatformAccount.filter(id=later.id).update(token_expires_at=now + timedelta(days=45))
     graph.script(
         "GET",
         "/refresh_access_token",
@@ -145,8 +145,9 @@ async def test_instagram_login_tokens_are_refreshed_before_they_expire(
 async def test_a_token_about_to_expire_is_flagged_and_told_once(
     care: dict[str, Any], graph: FakeGraph, slack: FakeSlack
 ) -> None:
+    now = datetime.now(UTC)
     account = await page_account(care)
-    expires = NOW + timedelta(days=3)
+    expires = now + timedelta(days=3)
     debug_token(graph, {"EAA-test-token": valid(expires)})
     subscribed(graph, OUR_APP)
     bus = InProcessBus()
@@ -174,6 +175,7 @@ async def test_a_token_about_to_expire_is_flagged_and_told_once(
 async def test_an_invalid_token_is_flagged_in_the_default_channel(
     care: dict[str, Any], graph: FakeGraph, slack: FakeSlack
 ) -> None:
+    now = datetime.now(UTC)
     account = await page_account(care)
     await PlatformAccount.filter(id=account.id).update(slack_channel=None)
     debug_token(
@@ -181,7 +183,7 @@ async def test_an_invalid_token_is_flagged_in_the_default_channel(
         {
             "EAA-test-token": {
                 "is_valid": False,
-                "expires_at": int((NOW - timedelta(days=1)).timestamp()),
+                "expires_at": int((now - timedelta(days=1)).timestamp()),
                 "error": {"code": 190, "message": "Session has expired on Tuesday"},
             }
         },
@@ -240,11 +242,12 @@ async def test_a_graph_outage_changes_nothing(
 async def test_without_a_slack_bot_the_dashboard_is_still_told(
     care: dict[str, Any], graph: FakeGraph, slack: FakeSlack, pg_database: str
 ) -> None:
+    now = datetime.now(UTC)
     settings = load_settings(
         cahts_env(pg_database, META_GRAPH_URL=graph.url, META_APP_ID=APP_ID), read_dotenv=False
     )
     account = await page_account(care)
-    debug_token(graph, {"EAA-test-token": valid(NOW - timedelta(hours=1))})
+    debug_token(graph, {"EAA-test-token": valid(now - timedelta(hours=1))})
     subscribed(graph, OUR_APP)
     bus = InProcessBus()
     with bus.subscribe() as events:

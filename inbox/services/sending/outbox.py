@@ -263,6 +263,10 @@ async def deliver(
         # Bounded well inside the lease, so a live attempt is never taken for a dead one.
         async with asyncio.timeout(lease().total_seconds() / 2):
             sent_id = await adapter.send(graph, token, account.external_id, outbound)
+    except asyncio.CancelledError:
+        # A stopping worker gave this send back: the next attempt need not wait out the lease.
+        await asyncio.shield(_give_back(outbox.id))
+        raise
     except (GraphError, TimeoutError) as raised:
         exc = (
             raised
@@ -287,6 +291,13 @@ async def deliver(
     await _mark_sent(outbox, message, account, mid)
     await _publish_status(message, DeliveryStatus.SENT, None, None, bus)
     return "sent"
+
+
+async def _give_back(outbox_id: uuid.UUID) -> None:
+    """Return a claimed row to the due ones (the attempt holding it was abandoned)."""
+    await Outbox.filter(id=outbox_id, status="sending").update(
+        status="pending", next_attempt_at=datetime.now(UTC)
+    )
 
 
 async def _mark_sent(outbox: Outbox, message: Message, account: PlatformAccount, mid: str) -> None:

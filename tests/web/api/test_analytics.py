@@ -21,11 +21,10 @@ from inbox.platforms.registry import platform_names
 from tests.factories import make_analytics, make_conversation, make_message
 from tests.web.api.conftest import Member
 
-TODAY = datetime.now(UTC).date()
-
 
 def _day(n: int) -> date:
-    return TODAY - timedelta(days=n)
+    today = datetime.now(UTC).date()
+    return today - timedelta(days=n)
 
 
 @pytest.fixture
@@ -73,12 +72,13 @@ async def _json(client: TestClient, member: Member, path: str, **params: str) ->
 
 
 async def test_daily_is_zero_filled_oldest_first(client: TestClient, figures: Member) -> None:
+    today = datetime.now(UTC).date()
     body = await _json(client, figures, "/api/analytics/daily", days="7")
-    assert (body["days"], body["from"], body["to"]) == (7, _day(6).isoformat(), TODAY.isoformat())
+    assert (body["days"], body["from"], body["to"]) == (7, _day(6).isoformat(), today.isoformat())
     assert [d["date"] for d in body["items"]] == [_day(n).isoformat() for n in range(6, -1, -1)]
     by_date = {d["date"]: d for d in body["items"]}
-    assert by_date[TODAY.isoformat()] == {
-        "date": TODAY.isoformat(),
+    assert by_date[today.isoformat()] == {
+        "date": today.isoformat(),
         "total_messages": 15,
         "messages_in": 11,
         "messages_out": 4,
@@ -135,6 +135,7 @@ async def test_days_out_of_range_is_400(client: TestClient, alice: Member, days:
 
 
 async def test_csv_export_contents(client: TestClient, figures: Member) -> None:
+    today = datetime.now(UTC).date()
     response = await client.get(
         "/api/analytics/export", params={"format": "csv", "days": "7"}, headers=figures.headers
     )
@@ -154,8 +155,8 @@ async def test_csv_export_contents(client: TestClient, figures: Member) -> None:
             "p90_first_response_seconds",
         ],
         [_day(2).isoformat(), "messenger", "20", "12", "8", "3", "30.0", ""],
-        [TODAY.isoformat(), "messenger", "10", "6", "4", "2", "60.0", "300.0"],
-        [TODAY.isoformat(), "whatsapp", "5", "5", "0", "1", "120.0", ""],
+        [today.isoformat(), "messenger", "10", "6", "4", "2", "60.0", "300.0"],
+        [today.isoformat(), "whatsapp", "5", "5", "0", "1", "120.0", ""],
     ]
 
 

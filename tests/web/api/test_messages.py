@@ -18,8 +18,6 @@ from tests.factories import make_account, make_conversation, make_message
 from tests.fakes.graph import FakeGraph
 from tests.web.api.conftest import Member
 
-NOW = datetime.now(UTC)
-
 
 async def _get(client: TestClient, member: Member, path: str, **params: Any) -> Any:
     response = await client.get(path, params=params, headers=member.headers)
@@ -43,11 +41,12 @@ async def _walk(client: TestClient, member: Member, path: str, **params: Any) ->
 async def test_messages_page_newest_first_without_gaps_or_repeats(
     client: TestClient, alice: Member
 ) -> None:
+    now = datetime.now(UTC)
     conversation = await make_conversation(alice.account)
-    same_instant = NOW - timedelta(hours=1)
+    same_instant = now - timedelta(hours=1)
     made = [
         await make_message(
-            conversation, f"m{n}", received_at=same_instant if n < 4 else NOW - timedelta(minutes=n)
+            conversation, f"m{n}", received_at=same_instant if n < 4 else now - timedelta(minutes=n)
         )
         for n in range(7)
     ]
@@ -197,12 +196,13 @@ async def test_unread_count_never_goes_below_zero(client: TestClient, alice: Mem
 async def test_conversations_by_latest_activity_with_unread_counts(
     client: TestClient, alice: Member
 ) -> None:
-    old = await make_conversation(alice.account, "1", last_message_at=NOW - timedelta(days=2))
-    new = await make_conversation(alice.account, "2", last_message_at=NOW, unread=3)
-    mid = await make_conversation(alice.account, "3", last_message_at=NOW - timedelta(hours=1))
+    now = datetime.now(UTC)
+    old = await make_conversation(alice.account, "1", last_message_at=now - timedelta(days=2))
+    new = await make_conversation(alice.account, "2", last_message_at=now, unread=3)
+    mid = await make_conversation(alice.account, "3", last_message_at=now - timedelta(hours=1))
     never = await make_conversation(alice.account, "4")
     await Conversation.filter(id=never.id).update(
-        last_message_at=None, created_at=NOW - timedelta(days=5)
+        last_message_at=None, created_at=now - timedelta(days=5)
     )
     pages = await _walk(client, alice, "/api/conversations", limit=2)
     assert [i for p in pages for i in p] == [str(c.id) for c in (new, mid, old, never)]
