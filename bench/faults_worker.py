@@ -46,6 +46,6 @@ if __name__ == "__main__":
     parser.add_argument("--customers", type=int, default=20)
     parser.add_argument("--graph-delay", type=float, default=0.5, help="Meta's answer, seconds")
     parser.add_argument("--pace", type=float, default=0.02, help="seconds between replies")
-    parser.add_argument("--stop", choices=("kill", "term"), default="kill")
+    parser.add_argument("--stop", choices=("kill", "term", "kill-parent"), default="kill")
     parser.add_argument("--within", type=float, default=300)
     run(main(parser.parse_args()))
