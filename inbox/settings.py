@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 
 DEFAULT_DATABASE_URL = "sqlite://cahts.db"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 _DB_SCHEMES = ("sqlite", "postgres", "postgresql")
 _HTTP = ("http", "https")
@@ -39,6 +40,7 @@ class Settings:
     meta_app_secret: str | None = None
     meta_verify_token: str | None = None
     meta_graph_url: str = DEFAULT_GRAPH_URL
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
@@ -51,6 +53,11 @@ class Settings:
     allow_signup: bool = False
     slack_workspace: str | None = None
     secrets_file: Path | None = field(default=None, compare=False)
+
+    @property
+    def api_urls(self) -> dict[str, str]:
+        """Base URLs of the platform APIs that are not the Graph API, by API name."""
+        return {"telegram": self.telegram_api_url}
 
     @property
     def is_sqlite(self) -> bool:
@@ -294,6 +301,7 @@ def load_settings(
         meta_app_secret=_clean(env, "META_APP_SECRET"),
         meta_verify_token=_clean(env, "META_VERIFY_TOKEN"),
         meta_graph_url=_url(env, "META_GRAPH_URL", DEFAULT_GRAPH_URL, _HTTP).rstrip("/"),
+        telegram_api_url=_url(env, "TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL, _HTTP).rstrip("/"),
         slack_bot_token=slack_bot_token,
         slack_signing_secret=_clean(env, "SLACK_SIGNING_SECRET"),
         slack_app_token=slack_app_token,
