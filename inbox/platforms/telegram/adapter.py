@@ -273,7 +273,8 @@ class TelegramAdapter:
 
 
 def _too_big(size: object) -> str:
-    said = f" ({int(size) // (1024 * 1024)} MB)" if isinstance(size, int) else ""
+    big = isinstance(size, int) and size > MAX_DOWNLOAD_BYTES
+    said = f" ({int(size) // (1024 * 1024)} MB)" if big and isinstance(size, int) else ""
     return f"too large for a bot to download{said}: Telegram lets bots fetch files up to 20 MB"
 
 

@@ -90,5 +90,7 @@ async def mark_edited(item: StoreItem, account: PlatformAccount, event: MessageE
     if target is None or not target.is_incoming or target.is_deleted:
         return
     text = event.text[:10000]
+    if target.content == text and target.slack_status in (EDIT_PENDING, EDIT_SHOWN):
+        return  # a retried edit
     await Message.filter(id=target.id).update(content=text, slack_status=EDIT_PENDING)
     item.result.events.append(domain.MessageEdited.of(account, target, text))

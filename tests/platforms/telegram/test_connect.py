@@ -3,6 +3,7 @@ is saved when Telegram refuses the token. From the API, the CLI, Slack; disconne
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -21,7 +22,7 @@ from tests.helpers import bearer
 from tests.platforms.telegram.conftest import TelegramLoop
 from web.app import create_app
 
-WRONG_TOKEN = "42:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"  # noqa: S105 - a test token
+WRONG_TOKEN = "42:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 
 async def _owner_headers(client: TestClient) -> dict[str, str]:
@@ -116,17 +117,15 @@ async def test_disconnecting_deletes_the_webhook(tg: TelegramLoop) -> None:
     assert not (await PlatformAccount.get(id=tg.account.id)).is_active
 
 
-async def test_the_cli_connects_with_the_token_alone(
-    tg_settings: Any, botapi: FakeBotApi
-) -> None:
+async def test_the_cli_connects_with_the_token_alone(tg_settings: Any, botapi: FakeBotApi) -> None:
     await truncate(tg_settings.database_url)
     async with database(tg_settings):
         await make_workspace()  # the only workspace is the CLI's default home
 
-    class Args:
-        platform, token, name, slack_channel, owner = "telegram", BOT_TOKEN, None, None, None
-
-    account, created = await add_form_account(tg_settings, Args())  # type: ignore[arg-type] - argparse-like
+    args = argparse.Namespace(
+        platform="telegram", token=BOT_TOKEN, name=None, slack_channel=None, owner=None
+    )
+    account, created = await add_form_account(tg_settings, args)
     assert created and account.external_id == str(BOT_ID)
     assert [c.method for c in botapi.calls] == ["getMe", "setWebhook"]
     async with database(tg_settings):

@@ -8,6 +8,7 @@ import pytest
 
 from inbox.platforms.events import (
     Attachment,
+    Event,
     Ignored,
     InboundMessage,
     MessageEdited,
@@ -23,8 +24,8 @@ BOT = "42"
 NIC = "Nic Pottier (@Nicpottier)"
 
 
-def parse(name: str) -> list[object]:
-    return list(ADAPTER.parse(load_fixture("telegram", name), BOT))
+def parse(name: str) -> list[Event]:
+    return ADAPTER.parse(load_fixture("telegram", name), BOT)
 
 
 def at(seconds: int) -> datetime:
@@ -75,7 +76,8 @@ def test_the_largest_photo_size_is_kept_with_the_caption_as_text() -> None:
         ("message__audio", "audio", "AwADBAADbXXXXXXXXXXXGBdhD2l6_XX", "audio/mpeg", 3897500, None),
         ("message__video", "video", "BAADAQADBgADgtFRRPFTAAHxLVw76wI", "video/mp4", 257507, None),
         ("message__video_note", "video", "file id", None, None, None),
-        ("message__sticker", "sticker", "BQADAwADRQADyIsGAAHtBskMy6GoLAI", "image/webp", 38440, None),
+        ("message__sticker", "sticker", "BQADAwADRQADyIsGAAHtBskMy6GoLAI",
+         "image/webp", 38440, None),
     ],
 )  # fmt: skip
 def test_each_file_kind_is_one_attachment(
@@ -88,7 +90,8 @@ def test_each_file_kind_is_one_attachment(
 
 
 def test_location_venue_and_contact_are_said_in_words() -> None:
-    texts = [e.text for name in ("location", "venue", "contact") for e in parse(f"message__{name}")]  # type: ignore[attr-defined] - InboundMessage
+    events = [e for name in ("location", "venue", "contact") for e in parse(f"message__{name}")]
+    texts = [e.text for e in events if isinstance(e, InboundMessage)]
     assert texts == [
         "📍 Location: -2.890287, -79.004333 — "
         "https://www.openstreetmap.org/?mlat=-2.890287&mlon=-79.004333",
@@ -101,7 +104,11 @@ def test_location_venue_and_contact_are_said_in_words() -> None:
 def test_a_reply_names_the_quoted_message_in_the_same_chat() -> None:
     [event] = parse("message__reply")
     assert isinstance(event, InboundMessage)
-    assert (event.message_id, event.reply_to, event.text) == ("3527065:1365", "3527065:41", "/start")
+    assert (event.message_id, event.reply_to, event.text) == (
+        "3527065:1365",
+        "3527065:41",
+        "/start",
+    )
 
 
 def test_an_edit_carries_the_new_text() -> None:
@@ -148,6 +155,8 @@ def test_an_update_without_its_routed_bot_is_refused() -> None:
     ("slack_emoji", "sent"),
     [("👍", "👍"), ("👍🏼", "👍"), ("❤️", "❤"), ("🎉", "🎉"), ("🦖", None), ("🏳️‍🌈", None)],
 )
-def test_reactions_are_matched_to_the_ones_telegram_lists(slack_emoji: str, sent: str | None) -> None:
+def test_reactions_are_matched_to_the_ones_telegram_lists(
+    slack_emoji: str, sent: str | None
+) -> None:
     assert telegram_emoji(slack_emoji) == sent
     assert ADAPTER.accepts_reaction(slack_emoji) is (sent is not None)
