@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from inbox.models import Message, WebhookLog
+from inbox.services.ingest.replay import replay_logs
 from tests.platforms.telegram.conftest import SECRET_HEADER, TelegramLoop, update
 
 TEXT = json.dumps(update("message__text")).encode()
@@ -68,3 +69,13 @@ async def test_a_body_that_is_not_an_update_is_400(tg: TelegramLoop) -> None:
     response = await tg.post(b'{"message": {}}', {SECRET_HEADER: tg.secret})
     assert response.status == 400
     assert await WebhookLog.all().count() == 0
+
+
+async def test_a_logged_update_replays_for_the_bot_it_was_routed_to(tg: TelegramLoop) -> None:
+    await tg.send(update("message__text"))
+    await Message.all().delete()
+    results = [r async for r in replay_logs()]
+    assert results[-1].unreadable == []
+    assert results[-1].stored == 1
+    [message] = await Message.all()
+    assert message.platform_message_id == "3527065:41"
