@@ -17,7 +17,7 @@ import aiohttp
 
 from inbox.metrics import GRAPH_CALLS
 from inbox.netguard import origin
-from inbox.platforms.graphapi import GraphError, Upload
+from inbox.platforms.graphapi import GraphError
 from inbox.platforms.instagram import instagram_graph_url
 from inbox.platforms.outbound import SendErrorKind
 
@@ -130,26 +130,15 @@ class GraphClient:
         path: str,
         *,
         json: Mapping[str, Any] | None = None,
-        form: Mapping[str, str] | None = None,
-        upload: Upload | None = None,
     ) -> tuple[int, Any]:
-        """One call to a named API; its status and JSON (None when not JSON)."""
+        """One JSON call to a named API; its status and JSON (None when not JSON)."""
         if not GRAPH_PATH.fullmatch(path.lstrip("/").replace(":", "_")):
-            raise GraphError(400, f"refused: {path[:20]!r}… is not an API path")
+            # Not echoed: a Bot API path holds the bot's token.
+            raise GraphError(400, f"refused: not a {api} API path")
         url = f"{self.api_url(api)}/{path.lstrip('/')}"
-        data: aiohttp.FormData | None = None
-        if upload is not None:
-            data = aiohttp.FormData()
-            for key, value in (form or {}).items():
-                data.add_field(key, value)
-            data.add_field(
-                upload.field, upload.data, filename=upload.filename, content_type=upload.mime_type
-            )
-        elif form is not None:
-            data = aiohttp.FormData(dict(form))
         try:
             async with self._client().request(
-                method, url, json=dict(json) if json is not None else None, data=data
+                method, url, json=dict(json) if json is not None else None
             ) as response:
                 try:
                     body = await response.json(content_type=None)

@@ -66,6 +66,8 @@ def cahts_env(database_url: str = PG_URL, **extra: str) -> dict[str, str]:
         "TOKEN_ENCRYPTION_KEYS": FERNET_KEY,
         "META_APP_SECRET": APP_SECRET,
         "META_VERIFY_TOKEN": VERIFY_TOKEN,
+        # No test reaches the real Bot API: a closed local port unless a test sets its fake.
+        "TELEGRAM_API_URL": "http://127.0.0.1:9",
     }
     env.update(extra)
     return env

@@ -8,7 +8,6 @@ configuration or an HTTP library.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from inbox.platforms.outbound import EXPLANATIONS, RETRYABLE, classify
@@ -53,16 +52,6 @@ class GraphError(Exception):
         return (self.explanation or EXPLANATIONS[self.kind]) + detail
 
 
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """A file sent as a multipart form field."""
-
-    field: str
-    filename: str
-    data: bytes
-    mime_type: str | None = None
-
-
 class GraphApi(Protocol):
     """The Graph client an adapter is handed (inbox.graph.GraphClient, or a test double)."""
 
@@ -99,8 +88,6 @@ class GraphApi(Protocol):
         path: str,
         *,
         json: Mapping[str, Any] | None = None,
-        form: Mapping[str, str] | None = None,
-        upload: Upload | None = None,
     ) -> tuple[int, Any]:
         """One call to a named API: the HTTP status and the JSON answered (None if not JSON).
 
