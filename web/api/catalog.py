@@ -145,6 +145,14 @@ def operations() -> Paths:
                 "platforms",
                 {200: {"description": "The logo", "content": {"image/svg+xml": {}}}},
                 auth=False,
+                params=[
+                    {
+                        "name": "platform",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": sorted(adapters())},
+                    }
+                ],
                 errors=(404,),
             )
         },

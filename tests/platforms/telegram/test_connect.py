@@ -156,3 +156,20 @@ async def test_slash_connect_telegram_opens_a_form_from_the_adapter_and_submits(
     refused = await response.json()
     assert refused["response_action"] == "errors"
     assert refused["errors"] == {"token": "token: Telegram refused it (Unauthorized)"}
+
+
+async def test_a_bot_in_another_workspace_stays_there_even_with_its_token(
+    tg: TelegramLoop,
+) -> None:
+    client = tg.loop.client
+    other = await make_workspace("Other")
+    user = await make_owner(other, "other@example.com")
+    headers = await bearer(user, client.app[SETTINGS].jwt_secret)
+    response = await client.post(
+        "/api/platforms/telegram/connect", json={"token": BOT_TOKEN}, headers=headers
+    )
+    assert response.status == 409
+    assert (await response.json())["error"]["code"] == "connected_elsewhere"
+    stored = await PlatformAccount.get(id=tg.account.id)
+    assert stored.workspace_id == tg.loop.workspace.id
+    assert len(tg.botapi.called("setWebhook")) == 1  # the owner's webhook was not replaced
