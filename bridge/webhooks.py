@@ -1,4 +1,9 @@
-"""Platform-facing webhook routes: the verification handshake and signed receipt."""
+"""Platform-facing webhook routes: the verification handshake and signed receipt.
+
+A platform whose bodies are signed with the app secret has one route
+(`/api/webhooks/<platform>`); one whose webhooks carry each account's own secret has a route
+per account (`/api/webhooks/<platform>/<account id>`), checked against that account's secret.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from inbox.metrics import INGEST_SECONDS, MESSAGES_STORED, WEBHOOKS
 from inbox.platforms.base import PlatformAdapter
 from inbox.platforms.events import PayloadError
 from inbox.platforms.registry import get_adapter, platform_names
+from inbox.services.accounts.connections import webhook_secret
+from inbox.services.accounts.crypto import TokenCipher
 from inbox.services.ingest.pipeline import webhook_item
 
 log = logging.getLogger(__name__)
@@ -53,19 +60,59 @@ async def receive(request: web.Request) -> web.Response:
     return response
 
 
-_REASONS = {400: "bad_payload", 401: "missing_signature", 403: "bad_signature", 503: "unavailable"}
+_REASONS = {
+    400: "bad_payload",
+    401: "missing_signature",
+    403: "bad_signature",
+    404: "unknown_account",
+    503: "unavailable",
+}
+
+
+async def _secret(
+    request: web.Request, adapter: PlatformAdapter
+) -> tuple[str | None, str] | web.Response:
+    """The routed account (account routes) and the secret the header is checked against."""
+    settings = request.app[SETTINGS]
+    account = request.match_info.get("account")
+    if adapter.webhook_route == "platform":
+        if account is not None:
+            raise web.HTTPNotFound(text=f"{adapter.name} webhooks have one route, without an id")
+        if not settings.meta_app_secret:
+            return error_response(
+                503, "not_configured", "META_APP_SECRET is not set on this server"
+            )
+        return None, settings.meta_app_secret
+    if account is None:
+        raise web.HTTPNotFound(text=f"{adapter.name} webhooks are routed per account")
+    if not request.headers.get(adapter.signature_header):
+        return _missing(adapter)
+    cipher = TokenCipher(settings.token_encryption_keys)
+    try:
+        found = await webhook_secret(adapter.name, account, cipher)
+    except _UNAVAILABLE as exc:
+        log.warning("webhook for %s not checked, database unavailable: %s", adapter.name, exc)
+        return error_response(503, "database_unavailable", DB_UNAVAILABLE)
+    if found is None:
+        return error_response(404, "unknown_account", "no such active account")
+    return found
+
+
+def _missing(adapter: PlatformAdapter) -> web.Response:
+    name = adapter.signature_header
+    return error_response(401, "missing_signature", f"{name} header is required")
 
 
 async def _receive(request: web.Request, adapter: PlatformAdapter, body: bytes) -> web.Response:
     platform = adapter.name
-    settings = request.app[SETTINGS]
-    if not settings.meta_app_secret:
-        return error_response(503, "not_configured", "META_APP_SECRET is not set on this server")
+    secret = await _secret(request, adapter)
+    if isinstance(secret, web.Response):
+        return secret
+    account, key = secret
     header = request.headers.get(adapter.signature_header)
     if not header:
-        name = adapter.signature_header
-        return error_response(401, "missing_signature", f"{name} header is required")
-    if not adapter.verify_signature(body, header, settings.meta_app_secret):
+        return _missing(adapter)
+    if not adapter.verify_signature(body, header, key):
         return error_response(403, "bad_signature", "signature does not match the body")
     try:
         payload = parse_json(body)
@@ -75,7 +122,7 @@ async def _receive(request: web.Request, adapter: PlatformAdapter, body: bytes) 
         return error_response(400, "malformed_json", "body is not valid JSON")
     started = time.perf_counter()
     try:
-        item = webhook_item(platform, payload)
+        item = webhook_item(platform, payload, account=account)
     except PayloadError as exc:
         return error_response(400, "unexpected_shape", str(exc))
     try:
@@ -98,3 +145,4 @@ def setup(app: web.Application) -> None:
     """Mount the webhook routes."""
     app.router.add_get("/api/webhooks/{platform}", verify_subscription)
     app.router.add_post("/api/webhooks/{platform}", receive)
+    app.router.add_post("/api/webhooks/{platform}/{account}", receive)

@@ -185,6 +185,24 @@ class MessageDeleted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MessageEdited(Event):
+    """The customer edited a message; `content` is what it says now."""
+
+    type: ClassVar[str] = "message_edited"
+    browser: ClassVar[bool] = True
+
+    workspace_id: uuid.UUID
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    content: str
+
+    @classmethod
+    def of(cls, account: PlatformAccount, target: Message, content: str) -> MessageEdited:
+        """The event of the account's message `target` edited to `content`."""
+        return cls(account.workspace_id, target.id, target.conversation_id, content)
+
+
+@dataclass(frozen=True, slots=True)
 class MessageRead(Event):
     """Someone marked a message read; carries the conversation's new unread count."""
 
@@ -358,12 +376,13 @@ class SessionEnded(Event):
     reason: str
 
 
-IngestEvent = NewMessage | MessageStatus | MessageReaction | MessageDeleted
+IngestEvent = NewMessage | MessageStatus | MessageReaction | MessageDeleted | MessageEdited
 DomainEvent = (
     NewMessage
     | MessageStatus
     | MessageReaction
     | MessageDeleted
+    | MessageEdited
     | MessageRead
     | ConversationUpdated
     | PlatformConnected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -42,8 +43,11 @@ def _error_from(status: int, body: Any) -> GraphError:
 class GraphClient:
     """A small async client for graph.facebook.com (or a local fake in tests)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 20.0) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float = 20.0, apis: Mapping[str, str] | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.apis = {name: url.rstrip("/") for name, url in (apis or {}).items()}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -107,6 +111,45 @@ class GraphClient:
             raise GraphError(response.status, "the Graph API answered with something not JSON")
         GRAPH_CALLS.labels("ok").inc()
         return body
+
+    @property
+    def trusted(self) -> tuple[str, ...]:
+        """The API origins a download may come from besides Meta's media hosts."""
+        return (self.base_url, *self.apis.values())
+
+    def api_url(self, api: str) -> str:
+        """The base URL of a named platform API (settings' `api_urls`)."""
+        if api not in self.apis:
+            raise GraphError(0, f"no base URL is configured for the {api} API")
+        return self.apis[api]
+
+    async def request(
+        self,
+        api: str,
+        method: str,
+        path: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+    ) -> tuple[int, Any]:
+        """One JSON call to a named API; its status and JSON (None when not JSON)."""
+        if not GRAPH_PATH.fullmatch(path.lstrip("/").replace(":", "_")):
+            # Not echoed: a Bot API path holds the bot's token.
+            raise GraphError(400, f"refused: not a {api} API path")
+        url = f"{self.api_url(api)}/{path.lstrip('/')}"
+        try:
+            async with self._client().request(
+                method, url, json=dict(json) if json is not None else None
+            ) as response:
+                try:
+                    body = await response.json(content_type=None)
+                except ValueError:
+                    body = None
+                status = response.status
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            GRAPH_CALLS.labels("no_answer").inc()
+            raise GraphError(0, f"no answer from the {api} API: {type(exc).__name__}") from exc
+        GRAPH_CALLS.labels("ok" if status < 400 else "refused").inc()
+        return status, body
 
     async def get(self, path: str, **kwargs: Any) -> dict[str, Any]:
         """GET a Graph path."""

@@ -15,6 +15,7 @@ from platformdirs import user_data_dir
 
 DEFAULT_DATABASE_URL = "sqlite://cahts.db"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 _DB_SCHEMES = ("sqlite", "postgres", "postgresql")
 _HTTP = ("http", "https")
@@ -40,6 +41,7 @@ class Settings:
     meta_app_secret: str | None = None
     meta_verify_token: str | None = None
     meta_graph_url: str = DEFAULT_GRAPH_URL
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
@@ -55,6 +57,11 @@ class Settings:
     in_process_scheduler: bool = True
     secrets_file: Path | None = field(default=None, compare=False)
     data_dir: Path | None = field(default=None, compare=False)
+
+    @property
+    def api_urls(self) -> dict[str, str]:
+        """Base URLs of the platform APIs that are not the Graph API, by API name."""
+        return {"telegram": self.telegram_api_url}
 
     @property
     def is_sqlite(self) -> bool:
@@ -344,6 +351,7 @@ def load_settings(
         meta_app_secret=_clean(env, "META_APP_SECRET"),
         meta_verify_token=_clean(env, "META_VERIFY_TOKEN"),
         meta_graph_url=_url(env, "META_GRAPH_URL", DEFAULT_GRAPH_URL, _HTTP).rstrip("/"),
+        telegram_api_url=_url(env, "TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL, _HTTP).rstrip("/"),
         slack_bot_token=slack_bot_token,
         slack_signing_secret=_clean(env, "SLACK_SIGNING_SECRET"),
         slack_app_token=slack_app_token,

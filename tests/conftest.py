@@ -69,6 +69,8 @@ def cahts_env(database_url: str = PG_URL, **extra: str) -> dict[str, str]:
         # The embedded scheduler fires by the wall clock (a sync every 5 minutes): only the
         # tests of the scheduler turn it on, so no other test sees its work at a random time.
         "IN_PROCESS_SCHEDULER": "false",
+        # No test reaches the real Bot API: a closed local port unless a test sets its fake.
+        "TELEGRAM_API_URL": "http://127.0.0.1:9",
     }
     env.update(extra)
     return env

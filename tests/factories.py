@@ -22,6 +22,7 @@ FIXTURE_ACCOUNTS = {
     "messenger": "104578291736452",
     "instagram": "17841465123456789",
     "whatsapp": "106540352242922",
+    "telegram": "42",  # the bot of tests/fixtures/telegram/api/getMe.json
 }
 
 

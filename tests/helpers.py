@@ -42,6 +42,22 @@ async def bearer(user: Any, secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {pair.access}"}
 
 
+def routed_account(platform: str) -> str | None:
+    """The fixture account a platform's webhooks are routed to by URL (None: the body says)."""
+    from inbox.platforms.registry import get_adapter
+    from tests.factories import FIXTURE_ACCOUNTS
+
+    adapter = get_adapter(platform)
+    return FIXTURE_ACCOUNTS[platform] if adapter and adapter.webhook_route == "account" else None
+
+
+def signed_platforms() -> tuple[str, ...]:
+    """Platforms with one webhook route signed with the app secret (Meta's)."""
+    from inbox.platforms.registry import adapters
+
+    return tuple(n for n, a in adapters().items() if a.webhook_route == "platform")
+
+
 def webhook_fixture_paths() -> list[Path]:
     """Every webhook fixture of every platform (other folders hold other APIs' answers)."""
     from inbox.platforms.registry import platform_names

@@ -216,9 +216,15 @@ def test_createuser_and_accounts_in_workspaces(tmp_path: Path) -> None:
 
 def test_account_add_rejects_bad_arguments(tmp_path: Path) -> None:
     base = ["account", "add", "--name", "X", "--token", "t"]
-    bad_platform = run([*base, "--platform", "telegram", "--external-id", "1"], {}, tmp_path)
+    bad_platform = run([*base, "--platform", "signal", "--external-id", "1"], {}, tmp_path)
     assert bad_platform.returncode == 2
     assert "invalid choice" in bad_platform.stderr
+    no_id = run([*base, "--platform", "messenger"], {}, tmp_path)
+    assert no_id.returncode == 1
+    assert "--external-id must not be empty" in no_id.stderr
+    not_a_bot_token = run([*base, "--platform", "telegram"], {}, tmp_path)
+    assert not_a_bot_token.returncode == 1
+    assert "not a bot token" in not_a_bot_token.stderr
     bad_id = run([*base, "--platform", "messenger", "--external-id", "1; drop"], {}, tmp_path)
     assert bad_id.returncode == 1
     assert "--external-id" in bad_id.stderr

@@ -53,7 +53,7 @@ def attach_state(state: TaskiqState, settings: Settings, bus: EventBus) -> None:
     """Put what tasks need on the broker state: settings, bus, Graph and Slack clients, cipher."""
     state.settings = settings
     state.bus = bus
-    state.graph = GraphClient(settings.meta_graph_url)
+    state.graph = GraphClient(settings.meta_graph_url, apis=settings.api_urls)
     state.cipher = TokenCipher(settings.token_encryption_keys)
     # None when Slack is not configured: Slack tasks and hooks then do nothing. With OAuth
     # installs only, its token is None: Slack work picks each workspace's own bot token.

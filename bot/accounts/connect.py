@@ -21,11 +21,13 @@ from bot.slack.errors import call
 from bot.thread.render import platform_label
 from bot.thread.text import escape
 from inbox.models import OAuthState, PlatformAccount
+from inbox.platforms.base import ConnectField, PlatformAdapter
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)
 
 WHATSAPP_VIEW = "connect_whatsapp"
+FORM_VIEW = "connect_form"
 LINK_ACTION = "connect_open_login"
 SLACK_REDIRECT = "https://slack.com/app_redirect"
 # (block_id, label, placeholder, optional)
@@ -92,6 +94,60 @@ def whatsapp_modal() -> dict[str, Any]:
             },
             *(_input(*field) for field in WHATSAPP_FIELDS),
         ],
+    }
+
+
+def _field_input(field: ConnectField) -> dict[str, Any]:
+    block = _input(field.name, field.label, field.hint, field.optional)
+    block["element"]["max_length"] = min(field.max_length, 3000)
+    return block
+
+
+def form_modal(adapter: PlatformAdapter) -> dict[str, Any]:
+    """The modal of a platform connected with a form, built from the adapter's fields."""
+    fields = [
+        *adapter.connect_fields,
+        ConnectField("name", "Name in cahts", "optional", False, True),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": FORM_VIEW,
+        "private_metadata": adapter.name,
+        "title": {"type": "plain_text", "text": f"Connect {adapter.label}"[:24]},
+        "submit": {"type": "plain_text", "text": "Connect"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"cahts checks this with {adapter.label} before saving; secrets are "
+                    "stored encrypted and never shown again.",
+                },
+            },
+            *(_field_input(field) for field in fields),
+        ],
+    }
+
+
+def form_connected_view(
+    adapter: PlatformAdapter, account: PlatformAccount, created: bool
+) -> dict[str, Any]:
+    """What a form platform's modal shows once the account is connected."""
+    verb = "Connected" if created else "Reconnected"
+    text = (
+        f":white_check_mark: {verb} *{escape(account.name)}* ({adapter.label} "
+        f"`{account.external_id}`). New conversations appear as threads."
+    )
+    if not account.subscription_ok:
+        reason = escape(account.attention_reason or "see `/inbox status`")
+        text += f"\n:warning: Its webhook could not be set: {reason}"
+    return {
+        "type": "modal",
+        "callback_id": f"{FORM_VIEW}_done",
+        "title": {"type": "plain_text", "text": f"Connect {adapter.label}"[:24]},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
 
 

@@ -16,6 +16,7 @@ from bot.reports.figures import ago, duration, plural
 from bot.thread.render import platform_icon, platform_label
 from bot.thread.text import escape
 from inbox.models import Conversation, Message, PlatformAccount
+from inbox.platforms.registry import platform_names
 
 FAILED_WINDOW = timedelta(hours=24)
 MAX_SHOWN = 45  # Slack allows 50 blocks a message; a header and footers take the rest
@@ -93,7 +94,7 @@ def _lines(state: AccountState, now: datetime) -> str:
 def status_blocks(states: list[AccountState], now: datetime) -> tuple[str, list[dict[str, Any]]]:
     """The fallback text and the blocks of the status answer."""
     if not states:
-        text = "No accounts are connected yet: `/inbox connect messenger|instagram|whatsapp`."
+        text = f"No accounts are connected yet: `/inbox connect {'|'.join(platform_names())}`."
         return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     active = sum(1 for s in states if s.account.is_active)
     text = f"Inbox status: {plural(active, 'connected account')}"

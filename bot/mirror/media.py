@@ -108,8 +108,6 @@ async def platform_file(
         raise DownloadError(exc.explain()) from exc
     except MediaUnavailable as exc:
         raise DownloadError(str(exc)) from exc
-    data, content_type = await fetch(
-        http, source.url, token=source.token, trusted=(graph.base_url,)
-    )
+    data, content_type = await fetch(http, source.url, token=source.token, trusted=graph.trusted)
     mime_type = source.mime_type or content_type
     return Download(data, _filename(kind, mime_type, index), mime_type)

@@ -18,7 +18,7 @@ def differ(wanted: str, shown: str) -> Q:
 
 
 def shown_differs() -> Q:
-    """Messages whose delivery mark, reaction or deletion the thread does not show yet."""
+    """Messages whose delivery mark, reaction, deletion or edit the thread does not show yet."""
     marked = list(STATUS_MARKS)
     status = Q(is_incoming=False) & (
         Q(slack_status__isnull=True, status__in=marked)
@@ -28,4 +28,5 @@ def shown_differs() -> Q:
     deleted = Q(is_deleted=True, slack_ts__isnull=False) & (
         Q(slack_status__isnull=True) | ~Q(slack_status="deleted")
     )
-    return status | reaction | deleted
+    edited = Q(is_incoming=True, slack_status="edit", slack_ts__isnull=False)
+    return status | reaction | deleted | edited

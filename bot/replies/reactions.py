@@ -25,6 +25,7 @@ from bot.thread.mapping import Run
 from bot.thread.text import emoji_for, escape
 from inbox.graph import GraphError
 from inbox.models import Message, PlatformAccount, SlackEvent
+from inbox.platforms.base import PlatformAdapter
 from inbox.platforms.registry import get_adapter
 from inbox.services.accounts.crypto import TokenDecryptError
 
@@ -85,7 +86,7 @@ async def note_agent_reaction(
     account = await PlatformAccount.get(id=message.platform_account_id)
     adapter = get_adapter(account.platform)
     added = event["type"] == "reaction_added"
-    if adapter is None or (added and adapter.reaction_request("-", "-", "-", emoji) is None):
+    if adapter is None or (added and not adapter.accepts_reaction(emoji)):
         return Noted("ignored", f"{account.platform} cannot show {emoji}")
     event_id = str(body.get("event_id") or f"{channel}:{ts}:{user}:{name}:{event['type']}")[:64]
     try:
@@ -114,17 +115,7 @@ async def send_agent_reactions(run: Run) -> None:
     adapter = get_adapter(run.platform)
     for message in rows:
         wanted = message.agent_reaction
-        request = (
-            adapter.reaction_request(
-                run.account.external_id,
-                run.conversation.participant_id,
-                message.platform_message_id,
-                wanted,
-            )
-            if adapter is not None
-            else None
-        )
-        if request is not None and not await _send(run, message, request):
+        if adapter is not None and not await _send(run, message, adapter, wanted):
             continue
         await Message.filter(Q(id=message.id) & _same(wanted)).update(agent_reaction_sent=wanted)
 
@@ -133,13 +124,21 @@ def _same(wanted: str | None) -> Q:
     return Q(agent_reaction__isnull=True) if wanted is None else Q(agent_reaction=wanted)
 
 
-async def _send(run: Run, message: Message, request: tuple[str, dict[str, Any]]) -> bool:
-    """One Graph call; False when it should be tried again later."""
-    path, body = request
+async def _send(run: Run, message: Message, adapter: PlatformAdapter, wanted: str | None) -> bool:
+    """One platform call; False when it should be tried again later."""
+    if wanted is not None and not adapter.accepts_reaction(wanted):
+        return True
     await run.renew()
     try:
         token = run.cipher.decrypt(run.account.access_token)
-        await run.graph.post(path, token=token, json=body)
+        await adapter.react(
+            run.graph,
+            token,
+            run.account.external_id,
+            run.conversation.participant_id,
+            message.platform_message_id,
+            wanted,
+        )
     except TokenDecryptError:
         await _tell(run, message, "the account's token cannot be read; reconnect it")
     except GraphError as exc:

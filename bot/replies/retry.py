@@ -35,7 +35,9 @@ async def retry_failed(message_id: str, now: datetime | None = None) -> Message:
     adapter = get_adapter(account.platform)
     if adapter is None or not account.is_active:
         raise RetryRefused("the account is disconnected; reconnect it first")
-    decision = reply_window(conversation.last_incoming_at, now, adapter.extended_window)
+    decision = reply_window(
+        conversation.last_incoming_at, now, adapter.extended_window, adapter.window
+    )
     if not decision.allowed:
         raise RetryRefused(decision.reason or "the reply window is closed")
     async with in_transaction():

@@ -92,11 +92,14 @@ class Run:
     def card(self, now: datetime | None = None) -> tuple[str, list[dict[str, Any]]]:
         """The root card's text and blocks as of now."""
         adapter = get_adapter(self.platform)
-        window = window_text(
-            self.conversation.last_incoming_at,
-            now or datetime.now(UTC),
-            adapter.extended_window if adapter is not None else None,
-        )
+        if adapter is not None and adapter.window is None:
+            window = adapter.card_note or "This platform has no reply window."
+        else:
+            window = window_text(
+                self.conversation.last_incoming_at,
+                now or datetime.now(UTC),
+                adapter.extended_window if adapter is not None else None,
+            )
         c = self.conversation
         panel = panel_blocks(
             conversation_id=str(c.id),

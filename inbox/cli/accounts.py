@@ -8,10 +8,45 @@ import uuid
 
 from inbox.cli.common import CommandError, database
 from inbox.cli.workspaces import resolve_workspace
+from inbox.graph import GraphClient
 from inbox.models import PlatformAccount
-from inbox.platforms.registry import platform_names
+from inbox.platforms.registry import get_adapter, platform_names
+from inbox.services.accounts.connections import ConnectError, connect_form
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
+
+
+async def add_form_account(
+    settings: Settings, args: argparse.Namespace
+) -> tuple[PlatformAccount, bool]:
+    """Connect a form platform's account: checked with the platform, its webhook set."""
+    adapter = get_adapter(args.platform)
+    assert adapter is not None
+    fields = {f.name: args.token for f in adapter.connect_fields[:1]}
+    if args.name:
+        fields["name"] = args.name
+    graph = GraphClient(settings.meta_graph_url, apis=settings.api_urls)
+    try:
+        async with database(settings):
+            workspace = await resolve_workspace(args.owner)
+            account, created = await connect_form(
+                args.platform,
+                fields,
+                workspace_id=workspace.id,
+                user_id=None,
+                public_url=settings.public_url,
+                graph=graph,
+                cipher=TokenCipher(settings.token_encryption_keys),
+                bus=None,
+            )
+            if args.slack_channel:
+                account.slack_channel = args.slack_channel
+                await account.save(update_fields=["slack_channel"])
+            return account, created
+    except ConnectError as exc:
+        raise CommandError(exc.message) from exc
+    finally:
+        await graph.close()
 
 
 async def add_account(settings: Settings, args: argparse.Namespace) -> tuple[PlatformAccount, bool]:
@@ -78,17 +113,24 @@ async def remove_account(settings: Settings, ref: str, purge: bool) -> PlatformA
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> None:
-    for name in ("external_id", "name", "token"):
-        value = getattr(args, name).strip()
+    adapter = get_adapter(args.platform)
+    checked = adapter is not None and bool(adapter.connect_fields)
+    for name in ("token",) if checked else ("external_id", "name", "token"):
+        value = (getattr(args, name) or "").strip()
         if not value:
             raise CommandError(f"--{name.replace('_', '-')} must not be empty")
         setattr(args, name, value)
-    if len(args.external_id) > 64 or not args.external_id.replace("_", "").isalnum():
-        raise CommandError("--external-id must be the platform's numeric or alphanumeric id")
-    account, created = asyncio.run(add_account(settings, args))
+    if checked:
+        account, created = asyncio.run(add_form_account(settings, args))
+    else:
+        if len(args.external_id) > 64 or not args.external_id.replace("_", "").isalnum():
+            raise CommandError("--external-id must be the platform's numeric or alphanumeric id")
+        account, created = asyncio.run(add_account(settings, args))
     verb = "added" if created else "updated"
     print(f"{verb} {account.platform} account {account.external_id} ({account.name})", end="")
     print(f" id={account.id}")
+    if checked and not account.subscription_ok:
+        print(f"warning: {account.attention_reason}")
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> None:
@@ -118,10 +160,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     add = sub.add_parser("add", help="connect an account with a token")
     add.add_argument("--platform", required=True, choices=platform_names())
     add.add_argument(
-        "--external-id", required=True, help="Page id / Instagram account id / phone-number id"
+        "--external-id",
+        help="Page id / Instagram account id / phone-number id (Telegram: asked of the bot)",
     )
-    add.add_argument("--name", required=True, help="a name your team recognises")
-    add.add_argument("--token", required=True, help="the platform access token (stored encrypted)")
+    add.add_argument("--name", help="a name your team recognises (Telegram: the bot's @username)")
+    add.add_argument(
+        "--token",
+        required=True,
+        help="the platform access token, or a bot token from @BotFather (stored encrypted)",
+    )
     add.add_argument("--slack-channel", help="Slack channel for threads (default SLACK_CHANNEL)")
     add.add_argument("--owner", help="put it in this user's workspace (email)")
     add.set_defaults(handler=_add)

@@ -68,7 +68,7 @@ async def tools(settings: Settings) -> AsyncIterator[Tools]:
     async with database(settings):
         bus = create_bus(settings.redis_url)
         await bus.start()
-        graph = GraphClient(settings.meta_graph_url)
+        graph = GraphClient(settings.meta_graph_url, apis=settings.api_urls)
         try:
             yield Tools(graph, TokenCipher(settings.token_encryption_keys), bus)
         finally:

@@ -32,6 +32,8 @@ class PlatformAccount(Model):
     parent_external_id = fields.CharField(max_length=64, null=True)
     name = fields.CharField(max_length=200, default="")
     access_token = fields.TextField()
+    # Encrypted like the token: the secret a per-account webhook carries (Telegram).
+    webhook_secret = fields.TextField(null=True)
     token_expires_at = fields.DatetimeField(null=True)
     is_active = fields.BooleanField(default=True)
     slack_channel = fields.CharField(max_length=64, null=True)

@@ -2,8 +2,17 @@
 
 An adapter owns everything about its platform: the webhook handshake and signature,
 parsing, sending and what a send error means, history, media, profiles, subscribing,
-token care and how the platform is shown. It does I/O only through the Graph client it is
-handed (`GraphApi`), and never touches the database: callers pass values in.
+token care and how the platform is shown. It does I/O only through the API client it is
+handed (`GraphApi`: the Graph API, or another platform API by name), and never touches the
+database: callers pass values in.
+
+Platforms differ in how a webhook is trusted (`webhook_route`):
+- "platform": one route whose bodies are signed with the app secret, as Meta does;
+- "account": a route per account (`/api/webhooks/<platform>/<account id>`) carrying that
+  account's own secret, as Telegram does.
+They differ too in the reply window (`window`, None: none), in delivery receipts
+(`receipts`) and in how an account is connected (`connect_method`: Facebook Login, or a form
+of `connect_fields` checked by `check_credentials`).
 """
 
 from __future__ import annotations
@@ -19,6 +28,40 @@ from inbox.platforms.history import ConversationsPage
 from inbox.platforms.outbound import OutboundMessage, SendErrorKind
 
 ConnectMethod = Literal["oauth", "form"]
+WebhookRoute = Literal["platform", "account"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectField:
+    """One field of a platform's connect form (Slack modal, dashboard, API body, CLI)."""
+
+    name: str
+    label: str
+    hint: str
+    secret: bool = False
+    optional: bool = False
+    max_length: int = 4096
+
+
+class ConnectRefused(Exception):
+    """The platform refused the credentials (or did not answer); the message says so.
+
+    `field` names the form field at fault; `unavailable` means the platform did not answer.
+    """
+
+    def __init__(self, message: str, field: str | None = None, *, unavailable: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.unavailable = unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookHook:
+    """Where a platform that is told its webhook per account must send it, and its secret."""
+
+    url: str
+    secret: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +117,17 @@ class PlatformAdapter(Protocol):
     label: str
     icon: str
     color: str
+    logo_svg: str | None
     max_text_chars: int
     max_text_bytes: int | None
     extended_window: timedelta | None
     signature_header: str
+    webhook_route: WebhookRoute
+    window: timedelta | None
+    receipts: bool
+    card_note: str | None
     connect_method: ConnectMethod
+    connect_fields: tuple[ConnectField, ...]
     oauth_scopes: tuple[str, ...]
     no_targets_message: str
     has_history: bool
@@ -87,12 +136,15 @@ class PlatformAdapter(Protocol):
         """The text to answer a subscription handshake with; None refuses it."""
         ...
 
-    def verify_signature(self, body: bytes, header: str | None, app_secret: str) -> bool:
-        """True when the signature header vouches for these exact bytes."""
+    def verify_signature(self, body: bytes, header: str | None, secret: str) -> bool:
+        """True when the header vouches for these exact bytes (app or account secret)."""
         ...
 
-    def parse(self, payload: Any) -> list[Event]:
-        """Turn a verified webhook body into normalized events; PayloadError on a wrong shape."""
+    def parse(self, payload: Any, account_id: str | None = None) -> list[Event]:
+        """Turn a verified webhook body into normalized events; PayloadError on a wrong shape.
+
+        `account_id` is the routed account's external id where the route names the account.
+        """
         ...
 
     def send_request(self, account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
@@ -113,13 +165,20 @@ class PlatformAdapter(Protocol):
         """What a failed call (HTTP status, platform error code) means for agent and retry."""
         ...
 
-    def reaction_request(
-        self, account_id: str, recipient_id: str, message_id: str, emoji: str | None
-    ) -> tuple[str, dict[str, Any]] | None:
-        """The Graph path and body that put `emoji` on a message (None: remove ours).
+    def accepts_reaction(self, emoji: str) -> bool:
+        """False when the platform cannot show this reaction: the caller then does nothing."""
+        ...
 
-        None when the platform cannot show that reaction: the caller then does nothing.
-        """
+    async def react(
+        self,
+        graph: GraphApi,
+        token: str,
+        account_id: str,
+        recipient_id: str,
+        message_id: str,
+        emoji: str | None,
+    ) -> None:
+        """Put `emoji` on a customer's message (None: remove ours); GraphError on failure."""
         ...
 
     def history_request(
@@ -144,14 +203,26 @@ class PlatformAdapter(Protocol):
         """The name the platform shows for this customer, or None (unsupported, refused)."""
         ...
 
+    async def check_credentials(self, graph: GraphApi, fields: Mapping[str, str]) -> Target:
+        """The account a connect form describes, checked with the platform; ConnectRefused."""
+        ...
+
     def connect_targets(self, pages: Sequence[GrantedPage]) -> list[Target]:
         """The accounts a Facebook Login grant connects on this platform."""
         ...
 
     async def subscribe(
-        self, graph: GraphApi, token: str, external_id: str, parent_external_id: str | None
+        self,
+        graph: GraphApi,
+        token: str,
+        external_id: str,
+        parent_external_id: str | None,
+        hook: WebhookHook | None = None,
     ) -> bool:
-        """Subscribe the app to the account's webhooks; False: nothing to subscribe."""
+        """Subscribe the app to the account's webhooks; False: nothing to subscribe.
+
+        `hook` is given to platforms whose `webhook_route` is "account".
+        """
         ...
 
     async def unsubscribe(
@@ -173,6 +244,13 @@ class PlatformAdapter(Protocol):
         self, external_id: str, parent_external_id: str | None, token: str
     ) -> str | None:
         """Where the token care checks the webhook subscription; None to skip the check."""
+        ...
+
+    async def token_alive(self, graph: GraphApi, token: str) -> bool | None:
+        """Whether the platform still accepts the token, when it can say by itself.
+
+        None: it cannot; the token care asks Meta's `debug_token` instead.
+        """
         ...
 
     def refreshes_token(self, token: str) -> bool:

@@ -53,6 +53,8 @@ class Attachment:
     caption: str | None = None
     mime_type: str | None = None
     media_id: str | None = None
+    name: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,18 @@ class MessageDeleted:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageEdited:
+    """The customer edited one of their messages: its text (or caption) is now `text`."""
+
+    platform: str
+    account_id: str
+    message_id: str
+    sender_id: str
+    timestamp: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Ignored:
     """A part of the body that was not understood; logged and skipped, never an error."""
 
@@ -134,4 +148,4 @@ class Ignored:
     raw: dict[str, object] = field(default_factory=dict, compare=False)
 
 
-Event = InboundMessage | Echo | StatusUpdate | Reaction | MessageDeleted | Ignored
+Event = InboundMessage | Echo | StatusUpdate | Reaction | MessageDeleted | MessageEdited | Ignored

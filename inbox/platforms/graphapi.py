@@ -1,23 +1,44 @@
-"""What adapters need of a Graph API client, and the error it raises; no HTTP here."""
+"""What adapters need of their API client, and the error it raises; no HTTP here.
+
+The client speaks the Graph API (`call`, `get`, `post`) and, for a platform whose API is
+not Graph, that API by name (`request`, base URLs from settings), so an adapter never sees
+configuration or an HTTP library.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from inbox.platforms.outbound import EXPLANATIONS, RETRYABLE, classify
 
 
 class GraphError(Exception):
-    """A Graph API call failed: HTTP status (0 = no answer), Meta's code, and what it means."""
+    """A platform API call failed: HTTP status (0 = no answer), the platform's code, meaning.
+
+    `source` names who refused ("Meta" for the Graph API); an adapter may give its own
+    `explanation` in an agent's words and a `retry_after` (seconds) the platform asked for.
+    """
 
     def __init__(
-        self, status: int, message: str, code: int | None = None, subcode: int | None = None
+        self,
+        status: int,
+        message: str,
+        code: int | None = None,
+        subcode: int | None = None,
+        *,
+        source: str = "Meta",
+        explanation: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.subcode = subcode
         self.message = message
+        self.source = source
+        self.explanation = explanation
+        self.retry_after = retry_after
         self.kind = classify(status, code)
 
     @property
@@ -27,8 +48,8 @@ class GraphError(Exception):
 
     def explain(self) -> str:
         """The failure in words an agent understands, with Meta's own text after it."""
-        detail = f" (Meta: {self.message}" + (f", code {self.code})" if self.code else ")")
-        return EXPLANATIONS[self.kind] + detail
+        detail = f" ({self.source}: {self.message}" + (f", code {self.code})" if self.code else ")")
+        return (self.explanation or EXPLANATIONS[self.kind]) + detail
 
 
 class GraphApi(Protocol):
@@ -54,4 +75,22 @@ class GraphApi(Protocol):
 
     async def post(self, path: str, **kwargs: Any) -> dict[str, Any]:
         """POST to a Graph path."""
+        ...
+
+    def api_url(self, api: str) -> str:
+        """The base URL of a platform API by name (e.g. "telegram"); GraphError if unknown."""
+        ...
+
+    async def request(
+        self,
+        api: str,
+        method: str,
+        path: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+    ) -> tuple[int, Any]:
+        """One call to a named API: the HTTP status and the JSON answered (None if not JSON).
+
+        GraphError(0, …) only when there was no answer; the adapter reads the rest.
+        """
         ...

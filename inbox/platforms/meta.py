@@ -17,12 +17,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inbox.platforms.base import (
+    ConnectField,
     ConnectMethod,
+    ConnectRefused,
     GrantedPage,
     MediaSource,
     MediaUnavailable,
     RefreshedToken,
     Target,
+    WebhookHook,
+    WebhookRoute,
 )
 from inbox.platforms.common import (
     messaging_reaction_request,
@@ -33,7 +37,13 @@ from inbox.platforms.common import (
 from inbox.platforms.events import Event
 from inbox.platforms.graphapi import GraphApi, GraphError
 from inbox.platforms.history import CONVERSATION_FIELDS, ConversationsPage, parse_conversations_page
-from inbox.platforms.outbound import HUMAN_AGENT_WINDOW, OutboundMessage, SendErrorKind, classify
+from inbox.platforms.outbound import (
+    HUMAN_AGENT_WINDOW,
+    STANDARD_WINDOW,
+    OutboundMessage,
+    SendErrorKind,
+    classify,
+)
 from inbox.platforms.signature import SIGNATURE_HEADER, verify
 
 log = logging.getLogger(__name__)
@@ -53,11 +63,17 @@ class MetaAdapter(ABC):
     label: str = ""
     icon: str = ":speech_balloon:"
     color: str = "#888888"
+    logo_svg: str | None = None  # the dashboard has Meta's logos as static files
     max_text_chars: int = 2000
     max_text_bytes: int | None = None
     extended_window: timedelta | None = None
     signature_header: str = SIGNATURE_HEADER
+    webhook_route: WebhookRoute = "platform"
+    window: timedelta | None = STANDARD_WINDOW
+    receipts: bool = True
+    card_note: str | None = None
     connect_method: ConnectMethod = "oauth"
+    connect_fields: tuple[ConnectField, ...] = ()
     oauth_scopes: tuple[str, ...] = ()
     no_targets_message: str = "nothing to connect was granted"
     has_history: bool = False
@@ -74,9 +90,45 @@ class MetaAdapter(ABC):
             return query["hub.challenge"]
         return None
 
-    def verify_signature(self, body: bytes, header: str | None, app_secret: str) -> bool:
+    def verify_signature(self, body: bytes, header: str | None, secret: str) -> bool:
         """`sha256=` HMAC of the raw body with the app secret."""
-        return verify(body, header, app_secret)
+        return verify(body, header, secret)
+
+    @abstractmethod
+    def parse(self, payload: Any, account_id: str | None = None) -> list[Event]:
+        """Turn a verified webhook body into normalized events; PayloadError on a wrong shape."""
+
+    @abstractmethod
+    def reaction_request(
+        self, account_id: str, recipient_id: str, message_id: str, emoji: str | None
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The Graph path and body that put `emoji` on a message (None: remove ours).
+
+        None when the platform cannot show that reaction.
+        """
+
+    def accepts_reaction(self, emoji: str) -> bool:
+        """True when the platform has a reaction request for this emoji."""
+        return self.reaction_request("-", "-", "-", emoji) is not None
+
+    async def react(
+        self,
+        graph: GraphApi,
+        token: str,
+        account_id: str,
+        recipient_id: str,
+        message_id: str,
+        emoji: str | None,
+    ) -> None:
+        """POST the reaction request (nothing when the platform cannot show it)."""
+        request = self.reaction_request(account_id, recipient_id, message_id, emoji)
+        if request is not None:
+            path, body = request
+            await graph.post(path, token=token, json=body)
+
+    async def check_credentials(self, graph: GraphApi, fields: Mapping[str, str]) -> Target:
+        """Meta accounts are connected through Facebook Login, not a generic form."""
+        raise ConnectRefused(f"{self.label or self.name} is connected with Facebook Login")
 
     @abstractmethod
     def send_request(self, account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
@@ -137,7 +189,12 @@ class MetaAdapter(ABC):
         return []
 
     async def subscribe(
-        self, graph: GraphApi, token: str, external_id: str, parent_external_id: str | None
+        self,
+        graph: GraphApi,
+        token: str,
+        external_id: str,
+        parent_external_id: str | None,
+        hook: WebhookHook | None = None,
     ) -> bool:
         """POST the subscribed_apps edge; False when there is nothing to subscribe."""
         node, params = self._subscription(external_id, parent_external_id)
@@ -170,6 +227,10 @@ class MetaAdapter(ABC):
         """The parent node holds the subscription by default."""
         return parent_external_id
 
+    async def token_alive(self, graph: GraphApi, token: str) -> bool | None:
+        """Meta tokens are checked with debug_token by the token care."""
+        return None
+
     def refreshes_token(self, token: str) -> bool:
         """Meta tokens are checked (debug_token), not traded, by default."""
         return False
@@ -186,7 +247,7 @@ class MessagingAdapter(MetaAdapter):
     has_history: bool = True
     profile_fields: str = ""
 
-    def parse(self, payload: Any) -> list[Event]:
+    def parse(self, payload: Any, account_id: str | None = None) -> list[Event]:
         """Turn a webhook body into normalized events; PayloadError on a wrong top level."""
         return parse_messaging_body(self.name, self.webhook_object, payload)
 

@@ -56,11 +56,19 @@ class WindowDecision:
 
 
 def reply_window(
-    last_incoming_at: datetime | None, now: datetime, extended: timedelta | None
+    last_incoming_at: datetime | None,
+    now: datetime,
+    extended: timedelta | None,
+    window: timedelta | None = STANDARD_WINDOW,
 ) -> WindowDecision:
-    """24 h after the customer's last message; up to `extended` with the HUMAN_AGENT tag."""
+    """24 h after the customer's last message; up to `extended` with the HUMAN_AGENT tag.
+
+    A platform without a window (`window` None) always allows a reply once the customer wrote.
+    """
     if last_incoming_at is None:
         return WindowDecision(False, reason="the customer has not written yet")
+    if window is None:
+        return WindowDecision(True)
     age = now - last_incoming_at
     if age <= STANDARD_WINDOW:
         return WindowDecision(True)

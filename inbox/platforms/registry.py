@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from inbox.platforms import instagram, messenger, whatsapp
+from inbox.platforms import instagram, messenger, telegram, whatsapp
 from inbox.platforms.base import PlatformAdapter
 
 ADAPTERS: tuple[PlatformAdapter, ...] = (
     instagram.ADAPTER,
     messenger.ADAPTER,
+    telegram.ADAPTER,
     whatsapp.ADAPTER,
 )
 

@@ -68,7 +68,7 @@ class WhatsAppAdapter(MetaAdapter):
     max_text_bytes: int | None = None
     extended_window: timedelta | None = None  # past 24 h only approved templates may go
 
-    def parse(self, payload: Any) -> list[Event]:
+    def parse(self, payload: Any, account_id: str | None = None) -> list[Event]:
         """Turn a WhatsApp webhook body into events; PayloadError on a wrong top level."""
         events: list[Event] = []
         for entry in entries(payload, self.webhook_object):

@@ -277,10 +277,10 @@ async def test_a_good_number_and_token_are_saved_encrypted_and_subscribed(
     assert subscribed.path == f"/{WABA}/subscribed_apps"
 
 
-@pytest.mark.parametrize("text", ["connect", "connect telegram", "connect messenger now"])
+@pytest.mark.parametrize("text", ["connect", "connect signal", "connect messenger now"])
 async def test_bad_arguments_get_the_usage(loop: Loop, text: str) -> None:
     answer, _ = await slash(loop, text)
 
-    assert answer["text"] == "Usage: `/inbox connect instagram|messenger|whatsapp`"
+    assert answer["text"] == "Usage: `/inbox connect instagram|messenger|telegram|whatsapp`"
     assert await OAuthState.all().count() == 0
     assert loop.slack.views == []

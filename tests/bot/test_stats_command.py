@@ -101,7 +101,8 @@ async def test_today_is_the_default_only_when_asked(loop: Loop) -> None:
 async def test_bad_arguments_get_the_usage_and_no_upload(loop: Loop, text: str) -> None:
     answer, _ = await slash(loop, text)
 
-    assert "Usage: `/inbox stats [today|7d|30d] [messenger|instagram|whatsapp]`" in answer["text"]
+    usage = "Usage: `/inbox stats [today|7d|30d] [instagram|messenger|telegram|whatsapp]`"
+    assert usage in answer["text"]
     assert answer["response_type"] == "ephemeral"
     assert loop.slack.uploads == []
     assert loop.slack.called("files.getUploadURLExternal") == []

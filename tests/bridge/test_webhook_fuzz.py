@@ -19,13 +19,12 @@ from hypothesis import strategies as st
 
 from inbox.appkeys import SETTINGS
 from inbox.models import Message, WebhookLog
-from inbox.platforms.registry import platform_names
 from tests.conftest import APP_SECRET
 from tests.factories import connect_fixture_accounts
 from tests.fuzzing import any_body, fuzz_settings, mutated_fixtures, renamed
-from tests.helpers import load_fixture, sign_meta
+from tests.helpers import load_fixture, sign_meta, signed_platforms
 
-PLATFORMS = platform_names()
+PLATFORMS = signed_platforms()  # one route per platform, signed with the app secret
 _COUNTS = (
     "SELECT (SELECT count(*) FROM webhook_logs) AS logs,"
     " (SELECT count(*) FROM webhook_logs WHERE NOT processed) AS unprocessed,"

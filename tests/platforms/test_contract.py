@@ -10,7 +10,7 @@ import pytest
 from inbox.platforms.base import PlatformAdapter
 from inbox.platforms.events import Event, Ignored
 from inbox.platforms.registry import adapters, get_adapter, platform_names
-from tests.helpers import FIXTURES, load_fixture
+from tests.helpers import FIXTURES, load_fixture, routed_account
 
 PLATFORMS = platform_names()
 FIXTURE_FILES = sorted(
@@ -45,7 +45,7 @@ def test_fixture_set_is_complete() -> None:
 def test_every_fixture_parses(platform: str, name: str) -> None:
     adapter = get_adapter(platform)
     assert adapter is not None
-    events = adapter.parse(load_fixture(platform, name))
+    events = adapter.parse(load_fixture(platform, name), routed_account(platform))
     assert events
     assert all(event.platform == platform for event in events)
 
@@ -55,5 +55,6 @@ def test_every_event_type_is_produced_by_some_fixture() -> None:
     for platform, name in FIXTURE_FILES:
         adapter = get_adapter(platform)
         assert adapter is not None
-        produced.update(type(event) for event in adapter.parse(load_fixture(platform, name)))
+        parsed = adapter.parse(load_fixture(platform, name), routed_account(platform))
+        produced.update(type(event) for event in parsed)
     assert set(typing.get_args(Event)) - {Ignored} <= produced

@@ -213,10 +213,11 @@ async def test_new_message_event_carries_fresh_conversation_after_commit(
 
 
 async def test_every_fixture_ingests_without_error(accounts: dict[str, PlatformAccount]) -> None:
-    from tests.helpers import webhook_fixture_paths
+    from tests.helpers import routed_account, webhook_fixture_paths
 
     for path in webhook_fixture_paths():
-        await ingest(path.parent.name, load_fixture(path.parent.name, path.stem))
+        platform = path.parent.name
+        await ingest(platform, load_fixture(platform, path.stem), account=routed_account(platform))
     assert await Message.all().count() > 10
     assert await WebhookLog.all().count() == len(webhook_fixture_paths())
 
@@ -244,7 +245,7 @@ async def test_wrong_shape_and_unknown_platform_store_nothing(
     with pytest.raises(PayloadError):
         await ingest("whatsapp", ["not", "an", "object"])
     with pytest.raises(UnknownPlatformError):
-        await ingest("telegram", {"object": "page", "entry": []})
+        await ingest("signal", {"object": "page", "entry": []})
     assert await WebhookLog.all().count() == 0
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from inbox.platforms.registry import platform_names
-from web.api import analytics, auth, messages, platforms
+from inbox.platforms.registry import adapters
+from web.api import analytics, auth, catalog, messages, platforms
 from web.api.schemas import COMPONENTS
 from web.api.spec import ERRORS, Paths, json_answer, operation, query
 
@@ -24,7 +24,10 @@ def _webhooks() -> Paths:
         "name": "platform",
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "enum": list(platform_names())},
+        "schema": {
+            "type": "string",
+            "enum": [n for n, a in adapters().items() if a.webhook_route == "platform"],
+        },
     }
     signature = {
         "name": "X-Hub-Signature-256",
@@ -44,7 +47,24 @@ def _webhooks() -> Paths:
         errors=(401, 403, 404, 503),
     )
     receive["responses"].pop("422")
+    routed = [a for a in adapters().values() if a.webhook_route == "account"]
+    account_receive = operation(
+        "webhookReceiveRouted",
+        "A webhook of one account, carrying that account's own secret in a header "
+        + ", ".join(f"({a.label}: {a.signature_header})" for a in routed),
+        "webhooks",
+        {200: json_answer({"type": "object"}, "Stored (or a duplicate)")},
+        auth=False,
+        params=[
+            {**platform, "schema": {"type": "string", "enum": [a.name for a in routed]}},
+            {"name": "account", "in": "path", "required": True, "schema": {"type": "string"}},
+        ],
+        body={"type": "object"},
+        errors=(401, 403, 404, 503),
+    )
+    account_receive["responses"].pop("422")
     return {
+        "/api/webhooks/{platform}/{account}": {"post": account_receive},
         "/api/webhooks/{platform}": {
             "get": operation(
                 "webhookVerify",
@@ -64,7 +84,7 @@ def _webhooks() -> Paths:
                 errors=(404,),
             ),
             "post": receive,
-        }
+        },
     }
 
 
@@ -72,6 +92,7 @@ def _paths() -> Paths:
     paths: Paths = {}
     for part in (
         auth.operations(),
+        catalog.operations(),
         platforms.operations(),
         messages.operations(),
         analytics.operations(),

@@ -1,25 +1,26 @@
-"""`/inbox connect instagram|messenger|whatsapp`: a Facebook Login link, or the WhatsApp modal."""
+"""`/inbox connect <platform>`: a Facebook Login link, the WhatsApp modal, or a platform's form."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from bot.accounts.connect import login_blocks, whatsapp_modal
+from bot.accounts.connect import form_modal, login_blocks, whatsapp_modal
 from bot.install.home import home_workspace
 from bot.listeners.commands.registry import Invocation, subcommand
 from bot.slack import errors
-from inbox.platforms.registry import get_adapter
+from inbox.platforms.registry import get_adapter, platform_names
 from inbox.services.accounts import meta_oauth
 
 log = logging.getLogger(__name__)
 
-USAGE = "connect instagram|messenger|whatsapp"
+USAGE = "connect " + "|".join(platform_names())
 
 
 @subcommand(
     "connect",
     usage=USAGE,
-    summary="connect an account: Facebook Login for Instagram and Messenger, a form for WhatsApp",
+    summary="connect an account: Facebook Login for Instagram and Messenger, a form for the others",
 )
 async def connect(call: Invocation) -> None:
     """Answer with the login link, or open the WhatsApp modal."""
@@ -34,7 +35,7 @@ async def connect(call: Invocation) -> None:
         await call.reply(problem)
         return
     if adapter.connect_method == "form":
-        await _open_modal(call)
+        await _open_modal(call, form_modal(adapter) if adapter.connect_fields else whatsapp_modal())
         return
     settings = call.settings
     if not (settings.meta_app_id and settings.meta_app_secret):
@@ -63,16 +64,16 @@ async def connect(call: Invocation) -> None:
     )
 
 
-async def _open_modal(call: Invocation) -> None:
-    """Open the WhatsApp form (the trigger is good for 3 seconds)."""
+async def _open_modal(call: Invocation, view: dict[str, Any]) -> None:
+    """Open a connect form (the trigger is good for 3 seconds)."""
     trigger = str(call.body.get("trigger_id") or "")
     if not trigger:
         await call.reply("Slack sent no trigger to open the form with; try again.")
         return
     try:
-        await errors.call(call.client.views_open(trigger_id=trigger, view=whatsapp_modal()))
+        await errors.call(call.client.views_open(trigger_id=trigger, view=view))
     except (errors.MirrorStop, errors.SlackRefused, errors.ChannelGone) as exc:
-        log.warning("could not open the WhatsApp form: %s", exc)
+        log.warning("could not open the connect form: %s", exc)
         await call.reply(f"The form could not be opened ({exc}); try again.")
         return
     await call.acknowledge()

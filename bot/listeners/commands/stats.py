@@ -13,7 +13,7 @@ from inbox.platforms.registry import platform_names
 
 log = logging.getLogger(__name__)
 
-USAGE = "stats [today|7d|30d] [messenger|instagram|whatsapp]"
+USAGE = f"stats [today|7d|30d] [{'|'.join(platform_names())}]"
 DEFAULT_DAYS = 7
 MAX_DAYS = 90
 _DAYS = re.compile(r"^(\d{1,3})d$")

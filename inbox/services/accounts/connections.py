@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
+from collections.abc import Mapping
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -15,7 +17,7 @@ from inbox.bus import EventBus
 from inbox.events import AccountChange, account_event
 from inbox.graph import GraphClient, GraphError
 from inbox.models import OAuthState, PlatformAccount
-from inbox.platforms.base import GrantedPage, PlatformAdapter, Target
+from inbox.platforms.base import ConnectRefused, GrantedPage, PlatformAdapter, Target, WebhookHook
 from inbox.platforms.registry import get_adapter
 from inbox.platforms.whatsapp import ADAPTER as WHATSAPP
 from inbox.services.accounts.crypto import TokenCipher, TokenDecryptError
@@ -83,12 +85,36 @@ async def save_account(
     return existing, False
 
 
-async def subscribe(graph: GraphClient, account: PlatformAccount, token: str) -> bool:
+def webhook_url(public_url: str, account: PlatformAccount) -> str:
+    """Where a platform with per-account webhooks sends this account's."""
+    return f"{public_url.rstrip('/')}/api/webhooks/{account.platform}/{account.id}"
+
+
+async def _hook(
+    account: PlatformAccount, cipher: TokenCipher, public_url: str | None
+) -> WebhookHook | None:
+    """A fresh secret for an account-routed webhook, stored (encrypted) before it is set."""
+    if _adapter(account.platform).webhook_route != "account" or public_url is None:
+        return None
+    secret = secrets.token_urlsafe(32)
+    await PlatformAccount.filter(id=account.id).update(webhook_secret=cipher.encrypt(secret))
+    return WebhookHook(webhook_url(public_url, account), secret)
+
+
+async def subscribe(
+    graph: GraphClient,
+    account: PlatformAccount,
+    token: str,
+    *,
+    cipher: TokenCipher | None = None,
+    public_url: str | None = None,
+) -> bool:
     """Subscribe the app to the account's webhooks; a failure is recorded on the account."""
     adapter = _adapter(account.platform)
     try:
+        hook = await _hook(account, cipher, public_url) if cipher is not None else None
         if not await adapter.subscribe(
-            graph, token, account.external_id, account.parent_external_id
+            graph, token, account.external_id, account.parent_external_id, hook
         ):
             return True
     except GraphError as exc:
@@ -100,6 +126,52 @@ async def subscribe(graph: GraphClient, account: PlatformAccount, token: str) ->
         return False
     await PlatformAccount.filter(id=account.id).update(subscription_ok=True)
     return True
+
+
+async def webhook_secret(
+    platform: str, account_id: str, cipher: TokenCipher
+) -> tuple[str, str] | None:
+    """The external id and webhook secret of an active account-routed account, else None."""
+    try:
+        key = uuid.UUID(account_id)
+    except ValueError:
+        return None
+    account = await PlatformAccount.get_or_none(id=key, platform=platform, is_active=True)
+    if account is None or not account.webhook_secret:
+        return None
+    try:
+        return account.external_id, cipher.decrypt(account.webhook_secret)
+    except TokenDecryptError:
+        log.warning("the webhook secret of account %s cannot be decrypted", account.id)
+        return None
+
+
+async def connect_form(
+    platform: str,
+    fields: Mapping[str, str],
+    *,
+    workspace_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    public_url: str,
+    graph: GraphClient,
+    cipher: TokenCipher,
+    bus: EventBus | None,
+) -> tuple[PlatformAccount, bool]:
+    """Connect an account from its platform's connect form: checked first, nothing saved if not."""
+    adapter = _adapter(platform)
+    if not adapter.connect_fields:
+        raise ConnectError(404, "unknown_platform", f"{adapter.label} has no connect form")
+    try:
+        target = await adapter.check_credentials(graph, fields)
+    except ConnectRefused as exc:
+        if exc.unavailable:
+            raise ConnectError(502, "platform_unavailable", exc.message, exc.field) from exc
+        raise ConnectError(422, "rejected_by_platform", exc.message, exc.field) from exc
+    account, created = await save_account(workspace_id, user_id, target, cipher)
+    await subscribe(graph, account, target.token, cipher=cipher, public_url=public_url)
+    await announce(bus, account, "platform_connected")
+    await account.refresh_from_db()
+    return account, created
 
 
 async def announce(bus: EventBus | None, account: PlatformAccount, kind: AccountChange) -> None:

@@ -141,7 +141,12 @@ async def check_account(
         check.problems.append(f"its platform {account.platform!r} is unknown to this cahts")
         return check
     try:
-        if adapter.refreshes_token(token):
+        alive = await adapter.token_alive(graph, token)
+        if alive is not None:
+            check.verified = alive
+            if not alive:
+                check.problems.append("its access token was refused by the platform: reconnect it")
+        elif adapter.refreshes_token(token):
             left = None if check.expires_at is None else check.expires_at - now
             if left is None or timedelta(0) < left <= INSTAGRAM_REFRESH_BEFORE:
                 check.expires_at = await _refresh(account, adapter, token, graph, cipher, now)

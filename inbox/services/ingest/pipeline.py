@@ -20,6 +20,10 @@ from inbox.services.ingest.storage import apply_batch
 log = logging.getLogger(__name__)
 
 
+ROUTED_ACCOUNT = "routed_account"
+ROUTED_BODY = "body"
+
+
 class UnknownPlatformError(LookupError):
     """No adapter exists for the platform named in the path."""
 
@@ -39,21 +43,33 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def parse(platform: str, payload: Any) -> list[Event]:
-    """Parse a body with its platform's adapter (UnknownPlatformError, PayloadError)."""
+def parse(platform: str, payload: Any, account: str | None = None) -> list[Event]:
+    """Parse a body with its platform's adapter (UnknownPlatformError, PayloadError).
+
+    `account` is the external id of the account the webhook was routed to, if any.
+    """
     adapter = get_adapter(platform)
     if adapter is None:
         raise UnknownPlatformError(platform)
-    return adapter.parse(payload)
+    return adapter.parse(payload, account)
 
 
-def webhook_item(platform: str, payload: Any, log_id: uuid.UUID | None = None) -> StoreItem:
-    """A verified body ready to store: scrubbed, parsed (PayloadError on a wrong shape)."""
+def webhook_item(
+    platform: str,
+    payload: Any,
+    log_id: uuid.UUID | None = None,
+    *,
+    account: str | None = None,
+) -> StoreItem:
+    """A verified body ready to store: scrubbed, parsed (PayloadError on a wrong shape).
+
+    The log of an account-routed body keeps the account with it, so a replay can parse it.
+    """
     payload = scrub(payload)
     return StoreItem(
         platform,
-        parse(platform, payload),
-        log_payload=payload,
+        parse(platform, payload, account),
+        log_payload={ROUTED_ACCOUNT: account, ROUTED_BODY: payload} if account else payload,
         log_id=log_id,
         replay=log_id is not None,
     )
@@ -97,13 +113,21 @@ async def store_events(
 
 
 async def ingest(
-    platform: str, payload: Any, bus: EventBus | None = None, *, log_id: uuid.UUID | None = None
+    platform: str,
+    payload: Any,
+    bus: EventBus | None = None,
+    *,
+    log_id: uuid.UUID | None = None,
+    account: str | None = None,
 ) -> IngestResult:
     """Store a verified body and everything it carries in one transaction, then announce it.
 
     With `log_id`, the existing webhook_logs row is re-processed (replay) instead of a new one.
+    `account` is the external id of the account an account-routed webhook came for.
     """
-    item = webhook_item(platform, payload, log_id)
+    if isinstance(payload, dict) and set(payload) == {ROUTED_ACCOUNT, ROUTED_BODY}:
+        account, payload = str(payload[ROUTED_ACCOUNT]), payload[ROUTED_BODY]
+    item = webhook_item(platform, payload, log_id, account=account)
     await store_items([item], bus)
     return item.result
 

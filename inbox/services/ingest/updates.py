@@ -1,4 +1,4 @@
-"""Changes to stored messages that a body carries: delivery statuses, reactions, unsends."""
+"""Changes to stored messages that a body carries: delivery statuses, reactions, unsends, edits."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from inbox.platforms.events import (
     DELIVERY_RANK,
     DeliveryStatus,
     MessageDeleted,
+    MessageEdited,
     Reaction,
     StatusUpdate,
 )
@@ -76,3 +77,20 @@ async def mark_deleted(item: StoreItem, account: PlatformAccount, event: Message
     # The customer unsent it: keep the row (ids, thread mapping) but not what it said.
     await Message.filter(id=target.id).update(is_deleted=True, content="", attachments=[])
     item.result.events.append(domain.MessageDeleted.of(account, target))
+
+
+# slack_status of a customer message whose edit the thread does not show yet, then once it does.
+EDIT_PENDING = "edit"
+EDIT_SHOWN = "edited"
+
+
+async def mark_edited(item: StoreItem, account: PlatformAccount, event: MessageEdited) -> None:
+    """A message the customer edited: the stored text becomes the new one."""
+    target = await _target(item, account, event.message_id, "edit")
+    if target is None or not target.is_incoming or target.is_deleted:
+        return
+    text = event.text[:10000]
+    if target.content == text and target.slack_status in (EDIT_PENDING, EDIT_SHOWN):
+        return  # a retried edit
+    await Message.filter(id=target.id).update(content=text, slack_status=EDIT_PENDING)
+    item.result.events.append(domain.MessageEdited.of(account, target, text))

@@ -84,7 +84,9 @@ async def queue_reply(
     adapter = get_adapter(account.platform)
     if adapter is None:
         raise SendRefused(f"unknown platform {account.platform}")
-    decision = reply_window(conversation.last_incoming_at, now, adapter.extended_window)
+    decision = reply_window(
+        conversation.last_incoming_at, now, adapter.extended_window, adapter.window
+    )
     if not decision.allowed:
         raise SendRefused(decision.reason or EXPLANATIONS[SendErrorKind.WINDOW_CLOSED])
     cleaned = (text or "").strip()
@@ -243,7 +245,9 @@ async def deliver(
     adapter = get_adapter(account.platform)
     if adapter is None or not account.is_active:
         return await _fail(outbox, message, None, "the account is disconnected", bus)
-    decision = reply_window(conversation.last_incoming_at, now, adapter.extended_window)
+    decision = reply_window(
+        conversation.last_incoming_at, now, adapter.extended_window, adapter.window
+    )
     if not decision.allowed:
         return await _fail(outbox, message, None, decision.reason or "window closed", bus)
     try:
@@ -283,7 +287,8 @@ async def deliver(
             await Outbox.filter(id=outbox.id).update(
                 status="pending",
                 last_error=exc.explain(),
-                next_attempt_at=failed_at + timedelta(seconds=retry_delay(outbox.attempts)),
+                next_attempt_at=failed_at
+                + timedelta(seconds=max(retry_delay(outbox.attempts), exc.retry_after or 0.0)),
             )
             return "retry"
         return await _fail(outbox, message, exc.code, exc.explain(), bus)

@@ -225,6 +225,13 @@ async def test_every_route_keeps_workspaces_apart(
         ("GET", "/api/openapi.json"),
         ("GET", "/api/webhooks/{platform}"),
         ("POST", "/api/webhooks/{platform}"),
+        # The same for every workspace: what the adapters say of their platforms.
+        ("GET", "/api/platforms/catalog"),
+        ("GET", "/api/platforms/{platform}/logo.svg"),
+        # Per-account webhooks and form connects: tests/platforms/telegram/ (test_webhook,
+        # test_connect: another workspace's bot is refused, even with its token).
+        ("POST", "/api/webhooks/{platform}/{account}"),
+        ("POST", "/api/platforms/telegram/connect"),
     }
     routes = {
         (r.method, r.resource.canonical)

@@ -100,7 +100,7 @@ async def test_message_filters(client: TestClient, alice: Member) -> None:
         ({"limit": "0"}, "limit"),
         ({"limit": "201"}, "limit"),
         ({"limit": "ten"}, "limit"),
-        ({"platform": "telegram"}, "platform"),
+        ({"platform": "signal"}, "platform"),
         ({"account": "42"}, "account"),
         ({"conversation": "x"}, "conversation"),
         ({"unread": "maybe"}, "unread"),

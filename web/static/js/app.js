@@ -4,6 +4,7 @@
 import * as api from './api.js';
 import { clearErrors, describe, notify, showError } from './alerts.js';
 import * as live from './ws.js';
+import { loadPlatforms } from './dom.js';
 import * as chats from './pages/chats.js';
 import * as login from './pages/login.js';
 import * as overview from './pages/overview.js';
@@ -54,6 +55,7 @@ async function render() {
   main.dataset.page = next.name;
   current = { name: next.name, view: null };
   try {
+    if (next.name !== 'login') await loadPlatforms(api.get);
     current.view = await PAGES[next.name].render(main, next, { signedIn, go });
   } catch (error) {
     showError(error);

@@ -42,23 +42,39 @@ export function safeUrl(url) {
   }
 }
 
-export const PLATFORMS = { messenger: 'Messenger', instagram: 'Instagram', whatsapp: 'WhatsApp' };
+// The platforms this cahts knows, with label, colour and icon, from GET /api/platforms/catalog
+// (the adapters); loaded once after sign-in by loadPlatforms().
+export const PLATFORMS = new Map();
 
-/** A platform's icon (a static file chosen from a fixed list, never a server string). */
+/** Fill PLATFORMS from the server's catalogue (once). */
+export async function loadPlatforms(get) {
+  if (PLATFORMS.size) return;
+  const { items } = await get('/api/platforms/catalog');
+  for (const item of items) PLATFORMS.set(item.name, item);
+}
+
+const ICON_PATH = /^\/(?:static\/icons|api\/platforms\/[a-z0-9_-]+)\/?[a-z0-9_.-]*\.svg$/;
+
+/** A platform's icon: the catalogue's picture (a same-origin path), else the unknown one. */
 export function platformIcon(platform, size = 20) {
-  const known = Object.hasOwn(PLATFORMS, platform) ? platform : 'unknown';
+  const known = PLATFORMS.get(platform);
+  const src = known && ICON_PATH.test(known.icon_url) ? known.icon_url : '/static/icons/unknown.svg';
   return h('img', {
     class: 'platform-icon',
-    src: `/static/icons/${known}.svg`,
-    alt: PLATFORMS[known] ?? 'Other platform',
-    title: PLATFORMS[known] ?? String(platform ?? 'unknown'),
+    src,
+    alt: known?.label ?? 'Other platform',
+    title: known?.label ?? String(platform ?? 'unknown'),
     width: size,
     height: size,
   });
 }
 
 export function platformName(platform) {
-  return PLATFORMS[platform] ?? String(platform ?? 'unknown');
+  return PLATFORMS.get(platform)?.label ?? String(platform ?? 'unknown');
+}
+
+export function platformColor(platform) {
+  return PLATFORMS.get(platform)?.color ?? '#888888';
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 days ago", then a date. */

@@ -272,6 +272,9 @@ export async function render(main, route) {
     message_deleted(frame) {
       updateMessage({ id: frame.message_id, is_deleted: true, content: '', attachments: [] });
     },
+    message_edited(frame) {
+      updateMessage({ id: frame.message_id, content: frame.content });
+    },
     message_reaction(frame) {
       updateMessage({ id: frame.message_id, reaction: frame.emoji });
     },

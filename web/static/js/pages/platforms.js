@@ -2,7 +2,7 @@
 
 import { del, get, post, query } from '../api.js';
 import { describe, notify, showError } from '../alerts.js';
-import { ago, fill, h, platformIcon, platformName, until } from '../dom.js';
+import { PLATFORMS, ago, fill, h, platformIcon, platformName, until } from '../dom.js';
 import * as live from '../ws.js';
 
 const WARN_DAYS = 7;
@@ -57,6 +57,46 @@ function whatsappForm(onConnected) {
       const account = await post('/api/platforms/whatsapp/connect', body);
       form.reset();
       notify(`WhatsApp ${account.name || account.external_id} is connected.`);
+      onConnected();
+    } catch (error) {
+      problem.textContent = `Not connected: ${describe(error)}`;
+      problem.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
+// A form built from the platform's connect fields (GET /api/platforms/catalog).
+function catalogForm(platform, onConnected) {
+  const label = platformName(platform.name);
+  const problem = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const fields = [...platform.connect_fields,
+    { name: 'name', label: 'Name (optional)', hint: '', optional: true, max_length: 200 }];
+  const form = h('form', { class: 'stack', 'aria-label': `Connect ${label}` },
+    fields.map((field) => h('label', { class: 'field' }, h('span', {}, field.label),
+      h('input', {
+        name: field.name,
+        type: field.secret ? 'password' : 'text',
+        placeholder: field.hint || null,
+        required: !field.optional,
+        maxlength: field.max_length,
+        autocomplete: 'off',
+      }))),
+    problem,
+    h('button', { type: 'submit', class: 'primary' }, `Connect ${label}`));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const button = form.querySelector('button');
+    button.disabled = true;
+    problem.hidden = true;
+    const body = {};
+    for (const [key, value] of new FormData(form)) if (String(value).trim()) body[key] = String(value).trim();
+    try {
+      const account = await post(`/api/platforms/${encodeURIComponent(platform.name)}/connect`, body);
+      form.reset();
+      notify(`${label} ${account.name || account.external_id} is connected.`);
       onConnected();
     } catch (error) {
       problem.textContent = `Not connected: ${describe(error)}`;
@@ -126,7 +166,8 @@ export async function render(main, route) {
       : h('p', { class: 'muted' }, 'No account connected yet: connect one below.'));
   }
 
-  const oauthButtons = ['messenger', 'instagram'].map((platform) => {
+  const catalog = [...PLATFORMS.values()];
+  const oauthButtons = catalog.filter((p) => p.connect_method === 'oauth').map((p) => p.name).map((platform) => {
     const button = h('button', { type: 'button', class: 'connect' }, platformIcon(platform, 20), ` Connect ${platformName(platform)}`);
     button.addEventListener('click', () => connect(platform, button));
     return button;
@@ -142,7 +183,11 @@ export async function render(main, route) {
         h('div', { class: 'actions' }, oauthButtons)),
       h('section', { class: 'card' }, h('h2', {}, 'WhatsApp'),
         h('p', { class: 'muted' }, 'From Meta Business Suite: the phone number id and a system-user token.'),
-        whatsappForm(() => load().catch(showError)))));
+        whatsappForm(() => load().catch(showError))),
+      catalog.filter((p) => p.connect_fields.length).map((p) =>
+        h('section', { class: 'card', dataset: { platform: p.name } }, h('h2', {}, p.label),
+          p.note ? h('p', { class: 'muted' }, p.note) : null,
+          catalogForm(p, () => load().catch(showError))))));
 
   // Facebook Login sends the browser back to #/platforms?connected=N (or ?error=…).
   const connected = route.params.get('connected');
