@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from inbox.platforms.registry import platform_names
-from web.api import analytics, auth, messages, platforms
+from web.api import analytics, auth, messages, platforms, templates
 from web.api.schemas import COMPONENTS
 from web.api.spec import ERRORS, Paths, json_answer, operation, query
 
@@ -74,6 +74,7 @@ def _paths() -> Paths:
         auth.operations(),
         platforms.operations(),
         messages.operations(),
+        templates.operations(),
         analytics.operations(),
         _webhooks(),
     ):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners.views import whatsapp_connect
+from bot.listeners.views import template_submit, whatsapp_connect
 from inbox.settings import Settings
 
 
 def register(app: AsyncApp, settings: Settings) -> None:
     """Register the view listeners."""
     whatsapp_connect.register(app, settings)
+    template_submit.register(app, settings)
