@@ -30,11 +30,13 @@ from inbox.services.templates.catalog import (
 )
 from inbox.services.templates.sending import queue_template, waiting_for_customer
 from inbox.settings import Settings
+from inbox.tasks.templates import refresh_whatsapp_templates
 from tests.bot.conftest import settle
 from tests.conftest import APP_SECRET
 from tests.factories import make_account, make_conversation, make_workspace
 from tests.fakes.graph import FakeGraph, Scripted, graph_error
 from tests.helpers import load_fixture, sign_meta
+from web.wiring import TASK_MODULES, build_scheduler
 
 WABA = "102290129340398"
 NOW = datetime.now(UTC)
@@ -356,3 +358,19 @@ async def test_wrong_values_and_other_platforms_are_refused_before_anything_is_w
     with pytest.raises(SendRefused, match="Messenger has no message templates"):
         await queue_template(other, row, VALUES, agent="Ana", source="api", idempotency_key=None)
     assert await Message.filter(kind="template").count() == 0
+
+
+async def test_the_hourly_task_refreshes_every_waba_through_the_broker(
+    database: Settings, graph: FakeGraph, client: TestClient
+) -> None:
+    account = await whatsapp_account(database)
+    graph.serve_templates(WABA, *pages())
+    assert refresh_whatsapp_templates.labels["schedule"] == [{"cron": "17 * * * *"}]
+    assert any(m.__name__ == "inbox.tasks.templates" for m in TASK_MODULES)
+    assert build_scheduler(None) is not None
+
+    task = await refresh_whatsapp_templates.kiq()
+    result = await task.wait_result(timeout=30)
+
+    assert result.return_value == {f"{account.workspace_id}:{WABA}": 3}
+    assert len(await approved_for(account)) == 2
