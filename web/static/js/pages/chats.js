@@ -163,8 +163,15 @@ export async function render(main, route) {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   }
 
+  // A status can arrive over the socket before the POST that queued the message answers.
+  const earlyStatus = new Map();
+
   function addMessage(m, { force = false } = {}) {
     if (messages.has(m.id)) return updateMessage(m);
+    if (earlyStatus.has(m.id)) {
+      m = { ...m, ...earlyStatus.get(m.id) };
+      earlyStatus.delete(m.id);
+    }
     nothingYet.remove();
     const stick = force || nearBottom();
     const li = messageItem(m);
@@ -287,6 +294,11 @@ export async function render(main, route) {
       if (frame.message) updateMessage(frame.message);
     },
     message_status(frame) {
+      const id = frame.message?.id;
+      if (id && !messages.has(id) && frame.message.conversation_id === selected) {
+        if (earlyStatus.size > 100) earlyStatus.clear();
+        earlyStatus.set(id, frame.message);
+      }
       if (frame.message) updateMessage(frame.message);
       for (const id of frame.message_ids ?? []) {
         updateMessage({ id, status: frame.status, error_message: frame.error_message });
