@@ -38,3 +38,13 @@ async def refresh_waba_templates(waba_id: str, context: Context = TaskiqDepends(
         except CatalogUnavailable as exc:
             log.warning("templates of WABA %s not refreshed: %s", waba_id, exc)
     return stored
+
+
+async def list_templates_soon(account: PlatformAccount) -> None:
+    """Queue the listing of a just-connected number's templates (else the hourly run does it)."""
+    if account.platform != "whatsapp" or not account.parent_external_id:
+        return
+    try:
+        await refresh_waba_templates.kiq(account.parent_external_id)
+    except Exception as exc:  # the broker is down: the hourly refresh lists them
+        log.warning("could not queue the templates of %s: %s", account.parent_external_id, exc)

@@ -38,7 +38,9 @@ WABA = "102290129340398"
 NAMED = "jaspers_market_order_delivery_update_named_us"
 
 
-async def _whatsapp_thread(loop: Loop) -> tuple[PlatformAccount, Conversation]:
+async def _whatsapp_thread(
+    loop: Loop, *, closed: bool = True
+) -> tuple[PlatformAccount, Conversation]:
     """A WhatsApp customer mirrored to a thread who last wrote 30 hours ago; templates listed."""
     account = await make_account(
         loop.workspace, "whatsapp", key=loop.settings.token_encryption_keys[0], name="Shop WA"
@@ -55,6 +57,8 @@ async def _whatsapp_thread(loop: Loop) -> tuple[PlatformAccount, Conversation]:
     await graph.close()
     await loop.webhook("whatsapp", whatsapp_message(account.external_id, _text("Hi")))
     conversation = await Conversation.get(platform_account_id=account.id)
+    if not closed:
+        return account, conversation
     long_ago = datetime.now(UTC) - timedelta(hours=30)
     await Conversation.filter(id=conversation.id).update(last_incoming_at=long_ago)
     conversation.last_incoming_at = long_ago
@@ -316,3 +320,18 @@ async def test_messenger_past_its_window_says_there_is_no_template_route(loop: L
     [notice] = [p for p in posts if p.get("blocks")][-1:]
     assert "Messenger has no message templates" in json.dumps(notice["blocks"], ensure_ascii=False)
     assert _action_ids(notice["blocks"]) == []
+
+
+async def test_a_reply_meta_refuses_for_re_engagement_offers_a_template_not_a_retry(
+    loop: Loop,
+) -> None:
+    account, conversation = await _whatsapp_thread(loop, closed=False)
+    error = load_fixture("graph", "whatsapp_send_errors")["131047"]
+    loop.graph.script("POST", f"/{account.external_id}/messages", Scripted(400, error))
+
+    await loop.reply(conversation, "Your order is ready!")
+
+    posts = loop.slack.thread(CHANNEL, str(conversation.slack_thread_ts))
+    [notice] = [p for p in posts if p.get("text", "").startswith("Not delivered")]
+    assert "reply window is closed" in notice["text"]
+    assert _action_ids(notice["blocks"]) == ["template_open"]
