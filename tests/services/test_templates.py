@@ -329,7 +329,9 @@ async def test_each_refusal_is_told_in_an_agents_words_with_metas_text(
     message = await Message.get(id=queued.message.id)
     assert message.error_code == code
     assert words in (message.error_message or "")
-    assert f"Meta: {error['error']['message']}" in (message.error_message or "")
+    meta = error["error"]
+    said = f"Meta: {meta['message']}: {meta['error_data']['details']}"
+    assert said in (message.error_message or "")
     assert len(graph.sent()) == 1  # none of these is retried by itself
 
 
