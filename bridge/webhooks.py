@@ -21,9 +21,12 @@ from inbox.metrics import INGEST_SECONDS, MESSAGES_STORED, WEBHOOKS
 from inbox.platforms.base import PlatformAdapter
 from inbox.platforms.events import PayloadError
 from inbox.platforms.registry import get_adapter, platform_names
+from inbox.platforms.whatsapp_templates import status_changes
 from inbox.services.accounts.connections import webhook_secret
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.services.ingest.pipeline import webhook_item
+from inbox.services.templates.catalog import apply_status_changes
+from inbox.tasks.templates import refresh_waba_templates
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +137,29 @@ async def _receive(request: web.Request, adapter: PlatformAdapter, body: bytes) 
         log.warning("webhook for %s not stored, database unavailable: %s", platform, exc)
         return error_response(503, "database_unavailable", DB_UNAVAILABLE)
     INGEST_SECONDS.labels(platform).observe(time.perf_counter() - started)
+    if platform == "whatsapp":
+        try:
+            await _template_statuses(payload)
+        except _UNAVAILABLE as exc:
+            log.warning("template status not applied, database unavailable: %s", exc)
+            return error_response(503, "database_unavailable", DB_UNAVAILABLE)
     if result.skipped:
         log.info("webhook %s skipped: %s", result.log_id, "; ".join(result.skipped)[:500])
     if result.stored:
         MESSAGES_STORED.labels(platform, "webhook").inc(result.stored)
     return web.json_response({"ok": True, "stored": result.stored, "duplicates": result.duplicates})
+
+
+async def _template_statuses(payload: object) -> None:
+    """A paused or disabled template leaves the pickers before Meta gets its 200."""
+    changes = status_changes(payload)
+    if not changes:
+        return
+    for waba_id in await apply_status_changes(changes):
+        try:
+            await refresh_waba_templates.kiq(waba_id)
+        except Exception as exc:  # the hourly refresh catches up
+            log.warning("could not enqueue the template refresh of %s: %s", waba_id, exc)
 
 
 def setup(app: web.Application) -> None:

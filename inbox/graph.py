@@ -32,9 +32,16 @@ def _error_from(status: int, body: Any) -> GraphError:
         return GraphError(status, f"HTTP {status}")
     code = error.get("code")
     subcode = error.get("error_subcode")
+    message = str(error.get("message") or f"HTTP {status}")
+    # WhatsApp says what exactly is wrong in error_data.details ("template name (x) does not
+    # exist in en_US"): the agent reads it after Meta's title.
+    data = error.get("error_data")
+    details = data.get("details") if isinstance(data, dict) else None
+    if isinstance(details, str) and details and details not in message:
+        message = f"{message}: {details}"
     return GraphError(
         status,
-        str(error.get("message") or f"HTTP {status}")[:500],
+        message[:500],
         code if isinstance(code, int) else None,
         subcode if isinstance(subcode, int) else None,
     )

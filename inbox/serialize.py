@@ -54,6 +54,7 @@ def conversation_dict(conversation: Conversation, platform: str | None = None) -
         "status": conversation.status,
         "assignee_id": (str(conversation.assignee_id) if conversation.assignee_id else None),
         "assignee_slack_user": conversation.assignee_slack_user,
+        "template_sent_at": _iso(conversation.template_sent_at),
     }
 
 

@@ -17,6 +17,7 @@ from tortoise.expressions import F, Q
 
 from bot.mirror.queries import differ
 from bot.slack.errors import ChannelGone, SlackRefused, call
+from bot.templates.blocks import open_button
 from bot.thread.blocks import STATUS_MARKS, failure_notice
 from bot.thread.mapping import Run
 from bot.thread.render import (
@@ -29,7 +30,7 @@ from bot.thread.render import (
 )
 from bot.thread.text import reaction_name
 from inbox.models import Message, Outbox
-from inbox.platforms.outbound import EXPLANATIONS, SendErrorKind, classify
+from inbox.platforms.outbound import EXPLANATIONS, RETRY_USELESS, SendErrorKind, classify
 from inbox.services.ingest.updates import EDIT_PENDING, EDIT_SHOWN
 
 log = logging.getLogger(__name__)
@@ -209,8 +210,11 @@ async def _explain_failure(run: Run, message: Message) -> None:
     """Say in the thread why the message did not arrive, with Retry when we sent it."""
     explanation = explain(message.error_code, message.error_message)
     text, blocks = failure_notice(run.customer, explanation, str(message.id))
-    if not await Outbox.exists(message_id=message.id):
-        blocks = blocks[:1]
+    kind = classify(400, message.error_code) if message.error_code is not None else None
+    if kind in RETRY_USELESS or not await Outbox.exists(message_id=message.id):
+        blocks = blocks[:1]  # sending the same again cannot help
+    if kind is SendErrorKind.WINDOW_CLOSED and run.platform == "whatsapp":
+        blocks.append({"type": "actions", "elements": [open_button(str(run.conversation.id))]})
     request = run.slack.chat_postMessage(
         channel=run.channel, thread_ts=run.thread_ts, text=text, blocks=blocks, unfurl_links=False
     )

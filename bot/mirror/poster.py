@@ -14,12 +14,14 @@ from bot.slack.errors import (
     SlackRefused,
     call,
 )
+from bot.templates.blocks import category_words
 from bot.thread.mapping import MESSAGE_EVENT, Run, dashboard_url
 from bot.thread.render import Copied, MessageView, attachment_words, author, message_text, metadata
 from bot.thread.text import escape
 from inbox.models import Conversation, Message, Outbox
 from inbox.netguard import GuardedHttp
 from inbox.services.accounts.crypto import TokenDecryptError
+from inbox.services.templates.sending import stored_template
 from inbox.settings import tunable
 
 log = logging.getLogger(__name__)
@@ -232,6 +234,7 @@ class Poster:
             is_deleted=message.is_deleted,
             reply_to_text=reply_to_text,
             copied=copied,
+            template=template_label(message),
         )
         return view, files
 
@@ -254,6 +257,16 @@ class Poster:
         except TokenDecryptError:
             return Copied(kind, False, problem="the account's token cannot be read"), None
         return Copied(kind, True, caption=caption), download
+
+
+def template_label(message: Message) -> str | None:
+    """ "name · language · category" of a template we sent, for its context line."""
+    stored = stored_template(message)
+    if stored is None:
+        return None
+    parts = [str(stored.get(k) or "") for k in ("template", "language", "category")]
+    parts[2] = category_words(parts[2]) if parts[2] else ""
+    return " · ".join(p for p in parts if p)
 
 
 def _text(value: object) -> str | None:

@@ -78,6 +78,7 @@ async def slack_post_notice(
     thread_ts: str,
     text: str,
     mark_ts: str | None = None,
+    blocks: list[dict[str, Any]] | None = None,
     context: Context = TaskiqDepends(),
 ) -> str:
     """Say something in a thread (why a reply was not sent), and mark the reply with ❌."""
@@ -93,7 +94,9 @@ async def slack_post_notice(
     if target is None:
         return "off"
     slack = slack_client(state.settings, target.token)
-    await call(slack.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text))
+    await call(
+        slack.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+    )
     if mark_ts:
         try:
             await call(slack.reactions_add(channel=channel, timestamp=mark_ts, name="x"))

@@ -38,7 +38,7 @@ async def retry_failed(message_id: str, now: datetime | None = None) -> Message:
     decision = reply_window(
         conversation.last_incoming_at, now, adapter.extended_window, adapter.window
     )
-    if not decision.allowed:
+    if message.kind != "template" and not decision.allowed:  # a template goes past the window
         raise RetryRefused(decision.reason or "the reply window is closed")
     async with in_transaction():
         reset = await Outbox.filter(message_id=message.id, status__in=["failed", "sent"]).update(

@@ -20,6 +20,7 @@ from bot.install.scope import TeamScope
 from bot.mirror.tasks import slack_post_notice
 from bot.replies.files import file_link
 from bot.slack.agents import display_name, known_name
+from bot.templates.card import refusal_blocks
 from bot.thread.blocks import refusal_text
 from bot.thread.text import mentioned_users, strip_notes, to_customer_text
 from inbox.models import Conversation, Message, SlackEvent
@@ -163,7 +164,11 @@ async def _queue(
         log.info("reply in %s refused: %s", conversation.id, refused)
         try:
             await slack_post_notice.kiq(
-                event["channel"], event["thread_ts"], refusal_text(refused), event["ts"]
+                event["channel"],
+                event["thread_ts"],
+                refusal_text(refused),
+                event["ts"],
+                await refusal_blocks(conversation, refused),
             )
         except Exception:
             # Nobody would learn why: forget the event so that Slack's retry tries again.

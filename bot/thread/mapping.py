@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.mirror.lease import Lease
 from bot.slack.errors import ChannelGone, MirrorStop, SlackMisconfigured, SlackRefused, call
+from bot.templates.card import window_blocks
 from bot.thread.blocks import conversation_card, window_text
 from bot.thread.panel import assignee_words, panel_blocks
 from bot.thread.render import customer_name, metadata
@@ -92,12 +93,13 @@ class Run:
     def card(self, now: datetime | None = None) -> tuple[str, list[dict[str, Any]]]:
         """The root card's text and blocks as of now."""
         adapter = get_adapter(self.platform)
+        now = now or datetime.now(UTC)
         if adapter is not None and adapter.window is None:
             window = adapter.card_note or "This platform has no reply window."
         else:
             window = window_text(
                 self.conversation.last_incoming_at,
-                now or datetime.now(UTC),
+                now,
                 adapter.extended_window if adapter is not None else None,
             )
         c = self.conversation
@@ -108,6 +110,7 @@ class Run:
             assigned=bool(c.assignee_slack_user or self.assignee_name),
             relinked_at=c.slack_relinked_at,
         )
+        panel = [*window_blocks(c, self.platform, now), *panel]
         return conversation_card(
             customer=self.customer,
             platform=self.platform,
@@ -130,6 +133,7 @@ class Run:
         fresh = await Conversation.get(id=c.id)
         c.status, c.assignee_slack_user = fresh.status, fresh.assignee_slack_user
         c.assignee_id = fresh.assignee_id
+        c.last_incoming_at, c.template_sent_at = fresh.last_incoming_at, fresh.template_sent_at
         c.slack_card_stale = False
         self.assignee_name = await assignee_name(c)
         return True

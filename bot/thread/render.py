@@ -93,6 +93,8 @@ class MessageView:
     is_deleted: bool = False
     reply_to_text: str | None = None
     copied: list[Copied] = field(default_factory=list)
+    # An outgoing WhatsApp template: "name · language · category".
+    template: str | None = None
 
 
 def neutral_name(name: str) -> str:
@@ -167,6 +169,10 @@ def message_text(view: MessageView) -> str:
         lines.append("_replied to your story_")
     elif kind == MessageKind.POSTBACK:
         lines.append(f"_tapped the button “{body}”_" if body else "_tapped a button_")
+        body = ""
+    elif kind == MessageKind.TEMPLATE and view.template is not None:
+        lines.append(body)
+        lines.append(f"_:page_facing_up: WhatsApp template {escape(view.template)}_")
         body = ""
     elif kind == MessageKind.TEMPLATE:
         lines.append("_sent a template message_")

@@ -4,6 +4,7 @@ from inbox.models.auth import LoginAttempt, OAuthState, RefreshToken
 from inbox.models.delivery import Outbox, SlackEvent
 from inbox.models.inbox import Analytics, Conversation, Message, PlatformAccount, WebhookLog
 from inbox.models.slack import SlackDigest, SlackInstallation
+from inbox.models.templates import WhatsAppTemplate
 from inbox.models.tenancy import Invite, User, Workspace
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "SlackInstallation",
     "User",
     "WebhookLog",
+    "WhatsAppTemplate",
     "Workspace",
 ]

@@ -27,6 +27,8 @@ class Outbox(Model):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
+    # Set by a send that may be asked for twice (a template's Slack submit, an API retry).
+    idempotency_key = fields.CharField(max_length=128, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -83,6 +83,8 @@ class Conversation(Model):
     slack_relink = fields.CharField(max_length=16, null=True)
     slack_relinked_at = fields.DatetimeField(null=True)
     slack_card_stale = fields.BooleanField(default=False)
+    # The last WhatsApp template sent past the window: the card waits for the customer.
+    template_sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

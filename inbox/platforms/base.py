@@ -131,6 +131,7 @@ class PlatformAdapter(Protocol):
     oauth_scopes: tuple[str, ...]
     no_targets_message: str
     has_history: bool
+    has_templates: bool
 
     def verify_handshake(self, query: Mapping[str, str], verify_token: str) -> str | None:
         """The text to answer a subscription handshake with; None refuses it."""

@@ -77,6 +77,7 @@ class MetaAdapter(ABC):
     oauth_scopes: tuple[str, ...] = ()
     no_targets_message: str = "nothing to connect was granted"
     has_history: bool = False
+    has_templates: bool = False  # a template route past the reply window (WhatsApp)
 
     def verify_handshake(self, query: Mapping[str, str], verify_token: str) -> str | None:
         """`hub.mode=subscribe` with our verify token: answer `hub.challenge` unchanged."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
@@ -12,13 +13,15 @@ HUMAN_AGENT_WINDOW = timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
-    """One platform send: text, or one attachment by URL (with an optional caption)."""
+    """One platform send: text, one attachment by URL (optional caption), or a template."""
 
     recipient_id: str
     text: str | None = None
     attachment_type: str | None = None
     attachment_url: str | None = None
     tag: str | None = None
+    # WhatsApp's `template` object ({name, language{code}, components}) past the window.
+    template: dict[str, Any] | None = None
 
 
 def split_text(text: str, max_chars: int, max_bytes: int | None = None) -> list[str]:
@@ -91,6 +94,12 @@ class SendErrorKind(StrEnum):
     UNSUPPORTED = "unsupported"
     TRANSIENT = "transient"
     PERMANENT = "permanent"
+    TEMPLATE_PARAMETERS = "template_parameters"
+    TEMPLATE_MISSING = "template_missing"
+    TEMPLATE_FORMAT = "template_format"
+    TEMPLATE_PAUSED = "template_paused"
+    TEMPLATE_DISABLED = "template_disabled"
+    MARKETING_LIMIT = "marketing_limit"
 
 
 _BY_CODE: dict[int, SendErrorKind] = {
@@ -105,6 +114,12 @@ _BY_CODE: dict[int, SendErrorKind] = {
     130429: SendErrorKind.RATE_LIMITED,
     131056: SendErrorKind.RATE_LIMITED,
     131051: SendErrorKind.UNSUPPORTED,
+    132000: SendErrorKind.TEMPLATE_PARAMETERS,
+    132001: SendErrorKind.TEMPLATE_MISSING,
+    132012: SendErrorKind.TEMPLATE_FORMAT,
+    132015: SendErrorKind.TEMPLATE_PAUSED,
+    132016: SendErrorKind.TEMPLATE_DISABLED,
+    131049: SendErrorKind.MARKETING_LIMIT,
     1: SendErrorKind.TRANSIENT,
     2: SendErrorKind.TRANSIENT,
 }
@@ -117,9 +132,41 @@ EXPLANATIONS: dict[SendErrorKind, str] = {
     SendErrorKind.UNSUPPORTED: "the platform does not support this kind of message",
     SendErrorKind.TRANSIENT: "the platform had a temporary problem; it will be retried",
     SendErrorKind.PERMANENT: "the platform refused the message",
+    SendErrorKind.TEMPLATE_PARAMETERS: (
+        "the values do not match the template's variables (it was changed at Meta?): "
+        "refresh the templates and fill it again"
+    ),
+    SendErrorKind.TEMPLATE_MISSING: (
+        "this template does not exist in that language (any more): pick another one"
+    ),
+    SendErrorKind.TEMPLATE_FORMAT: (
+        "a value is not in the form the template expects (no new lines, tabs or long spaces)"
+    ),
+    SendErrorKind.TEMPLATE_PAUSED: (
+        "this template is paused by Meta for low quality; use another one or wait until it "
+        "is active again"
+    ),
+    SendErrorKind.TEMPLATE_DISABLED: (
+        "this template is disabled by Meta for low quality and cannot be sent; pick another one"
+    ),
+    SendErrorKind.MARKETING_LIMIT: (
+        "Meta held back this marketing message: the customer has had their share of marketing "
+        "messages for now; send a utility template or wait a day before trying again"
+    ),
 }
 
 RETRYABLE = frozenset({SendErrorKind.RATE_LIMITED, SendErrorKind.TRANSIENT})
+# Failures where sending the same thing again cannot help: no Retry button for them.
+RETRY_USELESS = frozenset(
+    {
+        SendErrorKind.TEMPLATE_PARAMETERS,
+        SendErrorKind.TEMPLATE_MISSING,
+        SendErrorKind.TEMPLATE_FORMAT,
+        SendErrorKind.TEMPLATE_DISABLED,
+        SendErrorKind.MARKETING_LIMIT,
+        SendErrorKind.WINDOW_CLOSED,
+    }
+)
 
 
 def classify(status: int, code: int | None) -> SendErrorKind:

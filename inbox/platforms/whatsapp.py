@@ -67,6 +67,7 @@ class WhatsAppAdapter(MetaAdapter):
     max_text_chars: int = 4096
     max_text_bytes: int | None = None
     extended_window: timedelta | None = None  # past 24 h only approved templates may go
+    has_templates: bool = True
 
     def parse(self, payload: Any, account_id: str | None = None) -> list[Event]:
         """Turn a WhatsApp webhook body into events; PayloadError on a wrong top level."""
@@ -76,13 +77,15 @@ class WhatsAppAdapter(MetaAdapter):
         return events
 
     def send_request(self, account_id: str, message: OutboundMessage) -> tuple[str, dict[str, Any]]:
-        """Cloud API `POST /{phone-number-id}/messages`: text, or media by link."""
+        """Cloud API `POST /{phone-number-id}/messages`: text, media by link, or a template."""
         body: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": message.recipient_id,
         }
-        if message.attachment_url:
+        if message.template is not None:
+            body.update(type="template", template=message.template)
+        elif message.attachment_url:
             kind = _OUTBOUND_MEDIA_TYPES.get(message.attachment_type or "", "document")
             media: dict[str, Any] = {"link": message.attachment_url}
             if message.text and kind != "audio":

@@ -8,7 +8,7 @@ from inbox.models import OAuthState
 from tests.bot.conftest import Loop
 from tests.bot.slash import slash
 
-SUBCOMMANDS = ("connect", "digest", "relink", "stats", "status")
+SUBCOMMANDS = ("connect", "digest", "relink", "stats", "status", "template")
 
 
 async def test_help_lists_every_subcommand_with_its_usage(loop: Loop) -> None:

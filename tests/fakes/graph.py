@@ -105,6 +105,10 @@ class FakeGraph:
 
         self.routes[f"GET {path_suffix}"] = handler
 
+    def serve_templates(self, waba_id: str, *pages: dict[str, Any]) -> None:
+        """`GET /{waba-id}/message_templates` in Meta's pages; past the last, an empty page."""
+        self.serve_pages(f"/{waba_id}/message_templates", *pages, {"data": []})
+
     def got(self, path_suffix: str) -> list[Recorded]:
         """GETs whose path ends with the suffix."""
         return [r for r in self.requests if r.method == "GET" and r.path.endswith(path_suffix)]

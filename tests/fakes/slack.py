@@ -355,6 +355,20 @@ class FakeSlack:
         self.views.append(opened)
         return {"ok": True, "view": opened}
 
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Replace an open modal by id; a stale `hash` is refused as Slack does."""
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        for index, shown in enumerate(self.views):
+            if shown["id"] == args.get("view_id"):
+                if args.get("hash") and args["hash"] != shown.get("hash", args["hash"]):
+                    return {"ok": False, "error": "hash_conflict"}
+                updated = {**view, "id": shown["id"], "hash": f"h{len(self.calls)}"}
+                self.views[index] = updated
+                return {"ok": True, "view": updated}
+        return {"ok": False, "error": "not_found"}
+
     def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         channels = [{"id": cid, "name": name} for name, cid in self.channels.items()]
         return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}

@@ -270,12 +270,14 @@ async def _closed_window() -> str:
 
     workspace = await make_workspace("Errors")
     await make_owner(workspace, "errors@example.com")
-    account = await make_account(workspace, "whatsapp", "106000000000009", key=FERNET_KEY)
+    # Messenger past its 7 days: a WhatsApp chat past its window shows the template picker
+    # instead (tests/web/test_templates_browser.py).
+    account = await make_account(workspace, "messenger", "106000000000009", key=FERNET_KEY)
     conversation = await make_conversation(
-        account, "15550001111", name="Late Larry", customer_wrote=timedelta(days=3)
+        account, "15550001111", name="Late Larry", customer_wrote=timedelta(days=8)
     )
     await make_message(
-        conversation, "Hello?", is_read=True, received_at=datetime.now(UTC) - timedelta(days=3)
+        conversation, "Hello?", is_read=True, received_at=datetime.now(UTC) - timedelta(days=8)
     )
     return str(conversation.id)
 
@@ -295,7 +297,7 @@ def test_errors_are_shown_and_tokens_are_refreshed(
     page.goto(f"{live.base_url}/#/chats/{conversation_id}")
     page.get_by_label("Reply").fill("Sorry for the wait!")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_role("alert").filter(has_text="Not sent:")).to_contain_text("24 hours")
+    expect(page.get_by_role("alert").filter(has_text="Not sent:")).to_contain_text("7 days")
     expect(page.locator("li.msg.out")).to_have_count(0)
 
     # An access token the server refuses (expired, revoked) is refreshed once, transparently.

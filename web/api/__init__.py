@@ -9,7 +9,7 @@ from aiohttp import web
 from inbox.appkeys import SETTINGS
 from inbox.graph import GraphClient
 from inbox.services.accounts.crypto import TokenCipher
-from web.api import analytics, auth, catalog, messages, openapi, platforms
+from web.api import analytics, auth, catalog, messages, openapi, platforms, templates
 from web.api.common import API_CIPHER, API_GRAPH
 
 
@@ -30,5 +30,6 @@ def setup(app: web.Application) -> None:
     catalog.setup(app)
     platforms.setup(app)
     messages.setup(app)
+    templates.setup(app)
     analytics.setup(app)
     openapi.setup(app)

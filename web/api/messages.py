@@ -43,6 +43,7 @@ from web.api.spec import (
     operation,
     query,
 )
+from web.api.templates import send_template
 
 
 async def _platform_of(account_id: uuid.UUID) -> str | None:
@@ -103,6 +104,8 @@ async def read_message(request: web.Request) -> web.Response:
 async def send_message(request: web.Request) -> web.Response:
     """Reply in a conversation through the durable send path (outbox, then the worker)."""
     body = await read_json(request, schemas.SEND)
+    if "template" in body:
+        return await send_template(request, body)
     text = (body.get("text") or "").strip()
     attachments = [
         ReplyAttachment(a["type"], a["url"], a.get("name") or None)
@@ -235,9 +238,15 @@ def operations() -> Paths:
             ),
             "post": operation(
                 "sendMessage",
-                "Reply in a conversation (queued, then sent by the worker)",
+                "Reply in a conversation, or send a WhatsApp template past the window "
+                "(queued, then sent by the worker)",
                 "messages",
-                {201: json_answer(ref("SendResult"), "Queued for sending")},
+                {
+                    201: json_answer(ref("SendResult"), "Queued for sending"),
+                    200: json_answer(
+                        ref("SendResult"), "This idempotency_key was sent before: that send"
+                    ),
+                },
                 body=schemas.SEND,
                 errors=(404, 409),
             ),

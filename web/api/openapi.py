@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from inbox.platforms.registry import adapters
-from web.api import analytics, auth, catalog, messages, platforms
+from web.api import analytics, auth, catalog, messages, platforms, templates
 from web.api.schemas import COMPONENTS
 from web.api.spec import ERRORS, Paths, json_answer, operation, query
 
@@ -95,6 +95,7 @@ def _paths() -> Paths:
         catalog.operations(),
         platforms.operations(),
         messages.operations(),
+        templates.operations(),
         analytics.operations(),
         _webhooks(),
     ):

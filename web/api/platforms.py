@@ -17,6 +17,7 @@ from inbox.models import OAuthState, PlatformAccount
 from inbox.serialize import account_dict
 from inbox.services.accounts import connections, meta_oauth
 from inbox.services.conversations import listing
+from inbox.tasks.templates import list_templates_soon
 from web.api import schemas
 from web.api.common import (
     API_CIPHER,
@@ -218,6 +219,7 @@ async def connect_whatsapp(request: web.Request) -> web.Response:
         )
     except connections.ConnectError as exc:
         raise ApiError(exc.status, exc.code, exc.message, field=exc.field) from exc
+    await list_templates_soon(account)
     return web.json_response(account_dict(account), status=201 if created else 200)
 
 

@@ -69,6 +69,23 @@ SEND = _object(
             name=_text(0, 200),
         ),
     },
+    template=_object(
+        ["name", "language"],
+        name=_text(1, 512, description="an APPROVED template of the number's WABA"),
+        language=_text(1, 16, description="its language code, e.g. en_US"),
+        parameters={
+            "type": "object",
+            "maxProperties": 100,
+            "additionalProperties": {"type": "string", "maxLength": 1024},
+            "description": (
+                "one value per variable, keyed `header.<n|name>` / `body.<n|name>` "
+                "as GET /api/platforms/{id}/templates lists them"
+            ),
+        },
+    ),
+    idempotency_key=_text(
+        1, 64, description="the same key again gives back the first send (templates only)"
+    ),
 )
 
 CONVERSATION_UPDATE = _object(
@@ -196,6 +213,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         status={"type": "string", "enum": ["open", "resolved"]},
         assignee_id={"type": ["string", "null"], "format": "uuid"},
         assignee_slack_user=_NULL_STR,
+        template_sent_at={
+            **_NULLABLE_TIME,
+            "description": "a WhatsApp template went out then; waiting for the customer",
+        },
     ),
     "DailyItem": _shape(date={"type": "string", "format": "date"}, **_COUNTS),
     "PlatformItem": _shape(
@@ -211,6 +232,24 @@ COMPONENTS["MessagePage"] = page_of("Message")
 COMPONENTS["ConversationPage"] = page_of("Conversation")
 COMPONENTS["AccountPage"] = page_of("Account")
 COMPONENTS["InvitePage"] = page_of("Invite")
+COMPONENTS["TemplateVariable"] = _shape(
+    field={"type": "string", "description": "the key to use in `parameters`"},
+    component={"type": "string", "enum": ["header", "body"]},
+    key={"type": "string", "description": "the number (positional) or the name (named)"},
+    example={"type": ["string", "null"]},
+)
+COMPONENTS["Template"] = _shape(
+    id=_ID,
+    name=_STR,
+    language=_STR,
+    category={"type": "string", "description": "MARKETING, UTILITY or AUTHENTICATION"},
+    status=_STR,
+    parameter_format={"type": "string", "enum": ["POSITIONAL", "NAMED"]},
+    variables={"type": "array", "items": ref("TemplateVariable")},
+    components={"type": "array", "items": {"type": "object"}},
+    preview={"type": "string", "description": "the text with its variables unfilled"},
+)
+COMPONENTS["TemplateList"] = _shape(items={"type": "array", "items": ref("Template")})
 COMPONENTS["SendResult"] = {
     "allOf": [ref("Message")],
     "description": "the first message queued; `messages` lists every piece (long text splits)",

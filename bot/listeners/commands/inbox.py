@@ -16,13 +16,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.install.manifest import COMMAND
 from bot.install.scope import scope_of
-from bot.listeners.commands import connect, digest, relink, stats, status
+from bot.listeners.commands import connect, digest, relink, stats, status, template
 from bot.listeners.commands.registry import SUBCOMMANDS, Invocation
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SUBCOMMAND_MODULES = (relink, stats, connect, status, digest)
+SUBCOMMAND_MODULES = (relink, stats, connect, status, digest, template)
 MAX_TEXT = 2000
 
 

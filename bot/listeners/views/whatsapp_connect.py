@@ -21,6 +21,7 @@ from inbox.services.accounts.connections import ConnectError, connect_whatsapp
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
 from inbox.tasks.broker import broker
+from inbox.tasks.templates import list_templates_soon
 
 log = logging.getLogger(__name__)
 
@@ -92,5 +93,6 @@ def register(app: AsyncApp, settings: Settings) -> None:
         user = str((body.get("user") or {}).get("id") or "")
         log.info("WhatsApp %s connected from Slack by %s", account.external_id, user)
         await ack(response_action="update", view=connected_view(account, created))
+        await list_templates_soon(account)
 
     app.view(WHATSAPP_VIEW)(submitted)

@@ -62,6 +62,7 @@ class TelegramAdapter:
     webhook_route: WebhookRoute = "account"
     window: timedelta | None = None
     receipts: bool = False
+    has_templates: bool = False  # no window, so nothing to reach past it
     card_note: str | None = (
         "Telegram has no reply window. Bots are never told that a message was delivered or "
         "read: replies show sent or failed only."

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
@@ -33,6 +35,11 @@ from inbox.settings import tunable
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+TEMPLATE_KIND = "template"
+UNCERTAIN_TEMPLATE = (
+    "cahts lost track of this template while sending it (no answer from Meta, or a worker "
+    "stopped): it may have reached the customer; check before pressing Retry"
+)
 PENDING_PREFIX = "pending:"
 
 
@@ -234,6 +241,8 @@ async def deliver(
     now = now or datetime.now(UTC)
     if await _earlier_in_flight(outbox_id):
         return "blocked"
+    if await _abandoned_template(outbox_id, now, bus):
+        return "failed"
     if not await _claim(outbox_id, now):
         return "skip"
     outbox = await Outbox.get(id=outbox_id)
@@ -245,10 +254,11 @@ async def deliver(
     adapter = get_adapter(account.platform)
     if adapter is None or not account.is_active:
         return await _fail(outbox, message, None, "the account is disconnected", bus)
+    template = _template_of(message)
     decision = reply_window(
         conversation.last_incoming_at, now, adapter.extended_window, adapter.window
     )
-    if not decision.allowed:
+    if template is None and not decision.allowed:
         return await _fail(outbox, message, None, decision.reason or "window closed", bus)
     try:
         token = cipher.decrypt(account.access_token)
@@ -257,10 +267,11 @@ async def deliver(
     files = message.attachments or []
     outbound = OutboundMessage(
         recipient_id=conversation.participant_id,
-        text=message.content or None,
+        text=None if template is not None else (message.content or None),
         attachment_type=files[0].get("type") if files else None,
         attachment_url=files[0].get("url") if files else None,
-        tag=decision.tag,
+        tag=None if template is not None else decision.tag,
+        template=template,
     )
     started = time.monotonic()
     try:
@@ -278,6 +289,8 @@ async def deliver(
             else GraphError(0, "no answer from the Graph API in time")
         )
         exc.kind = adapter.classify_error(exc.status, exc.code)
+        if template is not None and exc.status == 0:
+            return await _fail(outbox, message, None, UNCERTAIN_TEMPLATE, bus)
         if exc.kind is SendErrorKind.TOKEN_INVALID:
             await PlatformAccount.filter(id=account.id).update(
                 needs_attention=True, attention_reason=exc.explain()
@@ -303,6 +316,40 @@ async def _give_back(outbox_id: uuid.UUID) -> None:
     await Outbox.filter(id=outbox_id, status="sending").update(
         status="pending", next_attempt_at=datetime.now(UTC)
     )
+
+
+async def _abandoned_template(outbox_id: uuid.UUID, now: datetime, bus: EventBus | None) -> bool:
+    """A template whose attempt died mid-send is failed, never sent again by itself.
+
+    Templates are billed and must reach the customer at most once: the dead attempt may have
+    reached Meta, so an agent decides (Retry) instead of a takeover sending it twice.
+    """
+    rows = await Message.filter(outbox__id=outbox_id, kind=TEMPLATE_KIND).values("id")
+    if not rows:
+        return False
+    taken = await Outbox.filter(
+        id=outbox_id, status="sending", updated_at__lt=now - lease()
+    ).update(status="failed", last_error=UNCERTAIN_TEMPLATE)
+    if taken != 1:
+        return False
+    message = await Message.get(id=rows[0]["id"])
+    await Message.filter(id=message.id).update(
+        status=str(DeliveryStatus.FAILED), error_code=None, error_message=UNCERTAIN_TEMPLATE
+    )
+    await _publish_status(message, DeliveryStatus.FAILED, None, UNCERTAIN_TEMPLATE, bus)
+    return True
+
+
+def _template_of(message: Message) -> dict[str, Any] | None:
+    """The Cloud API `template` object stored with a template message (kind "template")."""
+    if message.kind != TEMPLATE_KIND or not message.payload or message.is_incoming:
+        return None
+    try:
+        stored = json.loads(message.payload)
+    except ValueError:
+        return None
+    send = stored.get("send") if isinstance(stored, dict) else None
+    return send if isinstance(send, dict) else None
 
 
 async def _mark_sent(outbox: Outbox, message: Message, account: PlatformAccount, mid: str) -> None:

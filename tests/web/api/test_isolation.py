@@ -106,6 +106,10 @@ async def test_every_route_keeps_workspaces_apart(
     covers("DELETE", "/api/platforms/{id}")
     await _same_as_missing(client, world, "POST", "/api/platforms/{id}/sync", world.bob.account.id)
     covers("POST", "/api/platforms/{id}/sync")
+    await _same_as_missing(
+        client, world, "GET", "/api/platforms/{id}/templates", world.bob.account.id
+    )
+    covers("GET", "/api/platforms/{id}/templates")
     theirs = await _answer(
         client,
         world.alice,
@@ -119,6 +123,22 @@ async def test_every_route_keeps_workspaces_apart(
         "POST",
         "/api/messages",
         json={"conversation_id": MISSING, "text": "hi"},
+    )
+    assert theirs == missing and theirs[0] == 404
+    template = {"name": "order_delivery_update", "language": "en_US", "parameters": {}}
+    theirs = await _answer(
+        client,
+        world.alice,
+        "POST",
+        "/api/messages",
+        json={"conversation_id": str(world.conversation.id), "template": template},
+    )
+    missing = await _answer(
+        client,
+        world.alice,
+        "POST",
+        "/api/messages",
+        json={"conversation_id": MISSING, "template": template},
     )
     assert theirs == missing and theirs[0] == 404
     covers("POST", "/api/messages")

@@ -15,6 +15,7 @@ from inbox.appkeys import BUS, SETTINGS
 from inbox.bus import Subscription
 from inbox.models import Message, OAuthState, PlatformAccount, User
 from inbox.services.accounts.crypto import TokenCipher
+from tests.bot.conftest import settle
 from tests.factories import make_account, make_conversation, make_message
 from tests.fakes.graph import FakeGraph
 from tests.fakes.meta_login import MetaLogin
@@ -346,6 +347,8 @@ async def test_whatsapp_is_checked_with_meta_then_saved(
     assert check.authorization == "Bearer EAA-system-user"
     assert [r.path for r in graph.sent("/subscribed_apps")] == ["/102290129340398/subscribed_apps"]
     assert [e["type"] for e in published] == ["platform_connected"]
+    await settle()  # its templates are listed at once, not an hour later
+    assert graph.got("/102290129340398/message_templates")
     again = await client.post(
         "/api/platforms/whatsapp/connect", json={**body, "name": "Support"}, headers=alice.headers
     )

@@ -5,6 +5,7 @@ import { get, patch, post, query } from '../api.js';
 import { describe, showError } from '../alerts.js';
 import { ago, clock, fill, h, platformIcon, platformName, safeUrl } from '../dom.js';
 import * as live from '../ws.js';
+import { templateComposer, windowClosed } from '../templates.js';
 
 const PAGE = 50;
 const READERS = 4;
@@ -120,6 +121,25 @@ export async function render(main, route) {
   const textarea = h('textarea', { name: 'text', rows: 2, maxlength: 20000, placeholder: 'Write a reply…', 'aria-label': 'Reply' });
   const sendButton = h('button', { type: 'submit', class: 'primary' }, 'Send');
   const replyForm = h('form', { class: 'reply', onsubmit: reply }, textarea, sendButton);
+  const composer = h('div', { class: 'composer' });
+  let composerState = null;
+
+  /** The reply box, or past a closed WhatsApp window the template picker. */
+  function showComposer(c) {
+    const closed = c?.platform === 'whatsapp' && windowClosed(c);
+    const state = closed ? `template:${c.id}` : 'reply';
+    if (state === composerState) return;
+    composerState = state;
+    if (!closed) {
+      composer.replaceChildren(replyForm);
+      return;
+    }
+    composer.replaceChildren(templateComposer(c, {
+      onSent(sent) {
+        for (const m of sent.messages) addMessage(m, { force: true });
+      },
+    }));
+  }
   textarea.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -143,8 +163,15 @@ export async function render(main, route) {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   }
 
+  // A status can arrive over the socket before the POST that queued the message answers.
+  const earlyStatus = new Map();
+
   function addMessage(m, { force = false } = {}) {
     if (messages.has(m.id)) return updateMessage(m);
+    if (earlyStatus.has(m.id)) {
+      m = { ...m, ...earlyStatus.get(m.id) };
+      earlyStatus.delete(m.id);
+    }
     nothingYet.remove();
     const stick = force || nearBottom();
     const li = messageItem(m);
@@ -204,8 +231,10 @@ export async function render(main, route) {
     olderCursor = page.next_cursor;
     earlier.hidden = !olderCursor;
     const newestFirst = page.items;
+    composerState = null;
+    showComposer(conversations.get(id)?.data ?? { platform: newestFirst[0]?.platform });
     fill(thread, header(conversations.get(id)?.data, newestFirst.find((m) => m.is_incoming)),
-      h('div', { class: 'messages-wrap' }, scroller), problem, replyForm);
+      h('div', { class: 'messages-wrap' }, scroller), problem, composer);
     scroller.append(earlier);
     for (const m of [...newestFirst].reverse()) addMessage(m, { force: true });
     if (!newestFirst.length) scroller.append(nothingYet);
@@ -254,6 +283,7 @@ export async function render(main, route) {
     new_message(frame) {
       if (frame.conversation) putConversation(frame.conversation, { top: true });
       if (frame.conversation_id !== selected || !frame.message) return;
+      if (frame.conversation && frame.message.is_incoming) showComposer(frame.conversation);
       addMessage(frame.message);
       if (frame.message.is_incoming && document.visibilityState === 'visible') {
         patch(`/api/messages/${frame.message.id}/read`).then(updateMessage, showError);
@@ -264,6 +294,11 @@ export async function render(main, route) {
       if (frame.message) updateMessage(frame.message);
     },
     message_status(frame) {
+      const id = frame.message?.id;
+      if (id && !messages.has(id) && frame.message.conversation_id === selected) {
+        if (earlyStatus.size > 100) earlyStatus.clear();
+        earlyStatus.set(id, frame.message);
+      }
       if (frame.message) updateMessage(frame.message);
       for (const id of frame.message_ids ?? []) {
         updateMessage({ id, status: frame.status, error_message: frame.error_message });

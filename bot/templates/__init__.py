@@ -1,0 +1,1 @@
+"""WhatsApp templates in Slack: the "Send a template…" button, the modal, its submission."""
