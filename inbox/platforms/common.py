@@ -10,7 +10,9 @@ from typing import Any, NamedTuple
 
 from inbox.platforms.events import (
     MALFORMED,
+    NOT_A_MESSAGE,
     UNDATED,
+    UNKNOWN_ITEM,
     Attachment,
     DeliveryStatus,
     Echo,
@@ -137,7 +139,7 @@ def _parse_entry(platform: str, entry: Any) -> list[Event]:
             events.append(ignored(platform, f"entry.{key} is not a list", account_id, entry))
     if "changes" in entry:
         reason = "changes-shaped entry (dashboard test or non-message field)"
-        events.append(ignored(platform, reason, account_id, entry))
+        events.append(ignored(platform, reason, account_id, entry, NOT_A_MESSAGE))
     return events
 
 
@@ -186,7 +188,9 @@ def _parse_item(platform: str, account_id: str, item: dict[str, Any], raw_ms: in
         if key in item:
             return handler(ctx, item[key])
     keys = ", ".join(sorted(str(key) for key in item))[:120]
-    return ctx.ignore(f"unknown messaging item (keys: {keys})")
+    return ignored(
+        platform, f"unknown messaging item (keys: {keys})", account_id, item, UNKNOWN_ITEM
+    )
 
 
 class _Content(NamedTuple):

@@ -148,13 +148,14 @@ class Ignored:
     reason: str
     account_id: str | None = None
     raw: dict[str, object] = field(default_factory=dict, compare=False)
-    code: str = "malformed"
+    code: str = field(default="malformed", compare=False)
 
 
 # Why an item was skipped, as counted in cahts_webhook_items_skipped_total.
 NOT_A_MESSAGE = "not_a_message"  # documented as not a message (account updates, test sends)
 MALFORMED = "malformed"  # lacks what any message needs (an id, a sender)
-SKIP_CODES = (NOT_A_MESSAGE, MALFORMED, "unknown_account", "oversized")
+UNKNOWN_ITEM = "unknown_item"  # a messaging item of no known kind (optin, a new event type)
+SKIP_CODES = (NOT_A_MESSAGE, MALFORMED, UNKNOWN_ITEM, "unknown_account", "oversized")
 
 
 @dataclass(frozen=True, slots=True)

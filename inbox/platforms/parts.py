@@ -23,6 +23,15 @@ PART_TYPES = frozenset({LOCATION, CONTACTS, ORDER, REFERRAL, FORM, SYSTEM, UNSUP
 _RAW_LIMIT = 64 * 1024  # an unsupported item bigger than this keeps its type, not its JSON
 
 
+def stored(attachment: Attachment) -> dict[str, Any]:
+    """An attachment as the messages.attachments JSON keeps it (absent fields left out)."""
+    return {
+        name: getattr(attachment, name)
+        for name in attachment.__slots__
+        if getattr(attachment, name) is not None
+    }
+
+
 def _present(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None and v != "" and v != []}
 

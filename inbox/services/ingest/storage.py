@@ -32,7 +32,7 @@ from inbox.platforms.events import (
     Reaction,
     StatusUpdate,
 )
-from inbox.platforms.parts import unsupported_kind
+from inbox.platforms.parts import stored, unsupported_kind
 from inbox.services.ingest import storage_pg
 from inbox.services.ingest.items import IngestResult, StoreItem
 from inbox.services.ingest.updates import mark_deleted, set_reaction, update_status
@@ -75,7 +75,7 @@ def _order(event: Event) -> tuple[int, datetime]:
 
 
 def _attachments(items: tuple[Attachment, ...]) -> list[dict[str, Any]]:
-    return [{s: getattr(a, s) for s in a.__slots__ if getattr(a, s) is not None} for a in items]
+    return [stored(a) for a in items]
 
 
 def _participant(event: InboundMessage | Echo) -> tuple[str, str | None]:
@@ -235,7 +235,25 @@ async def _insert_messages(
             fresh.append(p)
         else:
             p.item.result.duplicates += 1
+            if p.item.replay and p.event.kind != MessageKind.UNSUPPORTED:
+                await _rederive(row)
     return fresh
+
+
+async def _rederive(row: dict[str, Any]) -> None:
+    """A message stored as unsupported that this version understands (a replay of its body)
+    takes its content; the row keeps its ids, thread mapping, status and Slack post."""
+    await Message.filter(
+        platform_account_id=row["platform_account_id"],
+        platform_message_id=row["platform_message_id"],
+        kind=str(MessageKind.UNSUPPORTED),
+        is_deleted=False,
+    ).update(
+        kind=row["kind"],
+        content=row["content"],
+        attachments=row["attachments"],
+        payload=row["payload"],
+    )
 
 
 async def _insert_rows(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], Message]:
