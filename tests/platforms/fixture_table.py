@@ -61,6 +61,7 @@ class Case:
     display: list[list[str]] = field(default_factory=list)  # the REST `display` texts per row
     before: Callable[[Loop, PlatformAccount], Awaitable[None]] | None = None
     files: list[str] = field(default_factory=list)  # names of the files copied into the thread
+    marks: list[list[str]] = field(default_factory=list)  # Slack reactions on each row's post
 
     def __str__(self) -> str:
         return self.fixture
@@ -137,6 +138,10 @@ async def check_case(loop: Loop, platform: str, case: Case) -> None:
     assert rows == case.rows
     assert _thread(loop) == case.slack
     assert [u["title"] for u in loop.slack.uploads] == case.files
+    if case.marks:
+        stored = await Message.all().order_by("received_at", "created_at")
+        shown = [loop.slack.marks(CHANNEL, str(m.slack_ts)) if m.slack_ts else [] for m in stored]
+        assert shown == case.marks
     assert all(u["data"] == MEDIA for u in loop.slack.uploads)
     api = await _api(loop)
     assert [(m["kind"], m["content"], m["attachments"]) for m in api] == [

@@ -29,9 +29,9 @@ def raw(name: str) -> dict[str, Any]:
 
 
 def ours(
-    message_id: str, text: str = "Our answer"
+    message_id: str, status: str = "sent"
 ) -> Callable[[Loop, PlatformAccount], Awaitable[None]]:
-    """A `before` step: our earlier message to the customer, already in Slack."""
+    """A `before` step: our earlier message to the customer (the mirror posts it)."""
 
     async def make(loop: Loop, account: PlatformAccount) -> None:
         conversation = await make_conversation(account, CUSTOMER, name="Test Name")
@@ -41,12 +41,12 @@ def ours(
             conversation=conversation,
             platform_message_id=message_id,
             sender_id=account.external_id,
-            content=text,
+            content="Our answer",
             is_incoming=False,
             is_read=True,
-            status="sent",
+            status=status,
             source="api",
-            slack_posted=True,
+            agent="Ana",
             received_at=datetime(2023, 7, 1, tzinfo=UTC),
         )
 
@@ -392,6 +392,28 @@ CASES = [
         display=[["The customer changed their phone number (now 972912345678)"]],
     ),
     Case(
+        "system_identity_changed",
+        [
+            Row(
+                "system",
+                "User identity changed",
+                [
+                    {
+                        "type": "system",
+                        "details": {
+                            "text": "User identity changed",
+                            "event": "customer_identity_changed",
+                        },
+                    }
+                ],
+            )
+        ],
+        [
+            "User identity changed\n_User A has a new security code "
+            "(reinstalled WhatsApp or changed phone)_"
+        ],
+    ),
+    Case(
         "unsupported_with_type",
         [
             Row(
@@ -443,21 +465,30 @@ CASES = [
     Case(
         "reaction",
         [Row("text", "Our answer", [], "out", "sent", reaction="😮")],
-        [],
+        ["Our answer"],
         before=ours("wamid.yzxyzx="),
+        marks=[["open_mouth", "ballot_box_with_check"]],
     ),
-    Case("status_sent", [OUR], [], before=ours("wamid.xyzxyz")),
+    Case(
+        "status_sent",
+        [OUR],
+        ["Our answer"],
+        before=ours("wamid.xyzxyz", "pending"),
+        marks=[["ballot_box_with_check"]],
+    ),
     Case(
         "status_delivered",
         [Row("text", "Our answer", [], "out", "delivered")],
-        [],
+        ["Our answer"],
         before=ours("wamid.xyzxyz"),
+        marks=[["white_check_mark"]],
     ),
     Case(
         "status_read",
         [Row("text", "Our answer", [], "out", "read")],
-        [],
+        ["Our answer"],
         before=ours("wamid.xyzxyz"),
+        marks=[["eyes"]],
     ),
     Case(
         "status_failed",
@@ -472,8 +503,14 @@ CASES = [
                 "user's phone number is part of an experiment",
             )
         ],
-        [],
+        [
+            "Our answer",
+            "Not delivered to Test Name: the platform refused the message (Meta: User's number "
+            "is part of an experiment: Failed to send message because this user's phone number "
+            "is part of an experiment, code 130472)",
+        ],
         before=ours("wamid.xyzxyz"),
+        marks=[["x"]],
     ),
     Case(
         "smb_message_echo",
@@ -491,7 +528,7 @@ async def test_fixture(loop: Loop, case: Case, monkeypatch: pytest.MonkeyPatch) 
 
 def test_every_whatsapp_fixture_has_a_case() -> None:
     on_disk = {p.stem for p in (FIXTURES / "whatsapp").glob("*.json")}
-    covered = {case.fixture for case in CASES} | {"unreaction", "system_identity_changed"}
+    covered = {case.fixture for case in CASES} | {"unreaction"}  # parsed in test_whatsapp.py
     assert on_disk == covered
 
 
