@@ -144,7 +144,8 @@ def _order(details: Mapping[str, Any], customer: str) -> list[Line]:
     for item in details.get("items") or []:
         if not isinstance(item, Mapping):
             continue
-        quantity = _decimal(item.get("quantity")) or Decimal(1)
+        found = _decimal(item.get("quantity"))
+        quantity = Decimal(1) if found is None else found
         price = _decimal(item.get("price"))
         currency = str(item.get("currency") or "")
         line = f"{_amount(quantity, '')} × {item.get('product') or 'item'}"

@@ -60,3 +60,11 @@ def test_media_words_only_where_the_type_does_not_say_enough() -> None:
 def test_bad_stored_shapes_are_skipped_not_raised() -> None:
     junk: list[Any] = [{"type": "location", "details": "x"}, {"type": "order", "details": {}}, 7]
     assert [line.text for line in lines("text", junk, "S")] == ["placed an order"]
+
+
+def test_a_quantity_of_zero_stays_zero() -> None:
+    order = parts.order([{"product": "gift", "quantity": 0, "price": 5, "currency": "USD"}])
+    assert [line.text for line in lines("order", [stored(order)], "S")][1:] == [
+        "0 × gift at 5 USD = 0 USD",
+        "Total: 0 USD",
+    ]

@@ -51,7 +51,8 @@ class WhatsAppAdapter(MetaAdapter):
     (only for WhatsApp Business app numbers in coexistence) gives an Echo per
     value.message_echoes[] item, recipient = `to`: those are replies typed in the phone app,
     which the Slack thread should show. The Cloud API itself never echoes. Other fields are
-    Ignored, as are message types not understood. There is no history API; accounts are
+    Ignored (not messages); a message of a type not understood is kept as unsupported with
+    its raw item (whatsapp_content.py). There is no history API; accounts are
     connected with a form (phone number id, system-user token, WABA id), not Facebook Login.
     """
 
