@@ -3,8 +3,9 @@ rows written in its case, the same Slack thread posts and the same REST answer; 
 of it changes nothing.
 
 A platform's table is a list of `Case`s in tests/platforms/test_fixture_table_<platform>.py,
-run with `check_case(loop, case)` (the `loop` fixture of tests/bot/conftest.py: the app with
-real Bolt/slack_sdk on the fake Slack and the Graph client on the fake Graph).
+run with `check_case(table_loop, platform, case)` (`table_loop`, tests/platforms/conftest.py:
+the app with real Bolt/slack_sdk on the fake Slack and the Graph client on the fake Graph,
+mirroring old samples too). Cases share one database per test: the rows are all of the case's.
 """
 
 from __future__ import annotations
@@ -121,7 +122,9 @@ async def post(loop: Loop, platform: str, body: bytes) -> dict[str, Any]:
 
 async def check_case(loop: Loop, platform: str, case: Case) -> None:
     """Post the case's fixture twice and check rows, thread and REST answer."""
-    account = await make_account(
+    account = await PlatformAccount.get_or_none(
+        platform=platform, external_id=FIXTURE_ACCOUNTS[platform]
+    ) or await make_account(  # the loop's own Messenger account is the fixtures' Page
         loop.workspace,
         platform,
         FIXTURE_ACCOUNTS[platform],

@@ -521,9 +521,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-async def test_fixture(loop: Loop, case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SLACK_MIRROR_MAX_AGE_DAYS", "36500")  # the fixtures date from 2023
-    await check_case(loop, "whatsapp", case)
+async def test_fixture(table_loop: Loop, case: Case) -> None:
+    await check_case(table_loop, "whatsapp", case)
 
 
 def test_every_whatsapp_fixture_has_a_case() -> None:
