@@ -22,6 +22,19 @@ INGEST_SECONDS = Histogram(
 MESSAGES_STORED = Counter(
     "cahts_messages_stored_total", "New messages stored.", ["platform", "source"], registry=REGISTRY
 )
+ITEMS_SKIPPED = Counter(
+    "cahts_webhook_items_skipped_total",
+    "Webhook items not stored, by reason: not_a_message (documented non-message items), "
+    "malformed (no id or sender), unknown_account, oversized.",
+    ["platform", "reason"],
+    registry=REGISTRY,
+)
+UNSUPPORTED_STORED = Counter(
+    "cahts_messages_unsupported_total",
+    "Customer messages stored as unsupported (kept raw, shown as 'cannot show yet'), by type.",
+    ["platform", "type"],
+    registry=REGISTRY,
+)
 GRAPH_CALLS = Counter(
     "cahts_graph_calls_total", "Graph API calls by outcome.", ["outcome"], registry=REGISTRY
 )

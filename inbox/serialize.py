@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from inbox import display
 from inbox.models import Conversation, Invite, Message, PlatformAccount, User, Workspace
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _display(message: Message) -> list[dict[str, Any]]:
+    """The structured parts as lines for people (inbox/display.py); nothing once unsent."""
+    if message.is_deleted:
+        return []
+    customer = (message.sender_name if message.is_incoming else "") or "The customer"
+    found = display.lines(message.kind, message.attachments, customer)
+    return [line.wire() for line in found]
 
 
 def message_dict(message: Message, platform: str | None = None) -> dict[str, Any]:
@@ -25,6 +35,7 @@ def message_dict(message: Message, platform: str | None = None) -> dict[str, Any
         "content": message.content,
         "kind": message.kind,
         "attachments": message.attachments,
+        "display": _display(message),
         "is_incoming": message.is_incoming,
         "is_read": message.is_read,
         "is_deleted": message.is_deleted,

@@ -83,8 +83,14 @@ async def fetch(
         raise DownloadError(f"no answer from the platform ({type(exc).__name__})") from exc
 
 
-def _filename(kind: str, mime_type: str | None, index: int) -> str:
-    extension = mimetypes.guess_extension(mime_type or "") or ""
+def _filename(kind: str, mime_type: str | None, index: int, given: Any = None) -> str:
+    """The customer's own file name when it has one (path parts dropped), else kind-N.ext."""
+    if isinstance(given, str):
+        name = given.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+        if name.strip("."):
+            return name
+    bare = (mime_type or "").split(";", 1)[0].strip()  # "audio/ogg; codecs=opus"
+    extension = mimetypes.guess_extension(bare) or ""
     return f"{kind}-{index}{extension}"
 
 
@@ -110,4 +116,5 @@ async def platform_file(
         raise DownloadError(str(exc)) from exc
     data, content_type = await fetch(http, source.url, token=source.token, trusted=graph.trusted)
     mime_type = source.mime_type or content_type
-    return Download(data, _filename(kind, mime_type, index), mime_type)
+    filename = _filename(kind, mime_type, index, attachment.get("filename"))
+    return Download(data, filename, mime_type)

@@ -18,8 +18,10 @@ from bot.templates.blocks import category_words
 from bot.thread.mapping import MESSAGE_EVENT, Run, dashboard_url
 from bot.thread.render import Copied, MessageView, attachment_words, author, message_text, metadata
 from bot.thread.text import escape
+from inbox.display import media_words
 from inbox.models import Conversation, Message, Outbox
 from inbox.netguard import GuardedHttp
+from inbox.platforms.parts import PART_TYPES
 from inbox.services.accounts.crypto import TokenDecryptError
 from inbox.services.templates.sending import stored_template
 from inbox.settings import tunable
@@ -235,6 +237,7 @@ class Poster:
             reply_to_text=reply_to_text,
             copied=copied,
             template=template_label(message),
+            parts=[] if message.is_deleted else list(message.attachments or []),
         )
         return view, files
 
@@ -245,18 +248,22 @@ class Poster:
         caption = _text(item.get("caption"))
         if kind in ("story", "story_mention"):
             return None, None  # the message kind says it; the story's media is not kept
+        if kind in PART_TYPES:
+            return None, None  # structured content, shown in words by render.part_lines
         link = _text(item.get("url"))
+        words = media_words(item)
         if kind not in media.UPLOADABLE or not fetchable:  # an agent's link is shown, not fetched
-            return Copied(kind, False, caption=caption, link=link), None
+            return Copied(kind, False, caption=caption, link=link, words=words), None
         try:
             download = await media.platform_file(
                 item, index, self.run.platform, self.token(), graph=self.run.graph, http=self.http
             )
         except media.DownloadError as exc:
-            return Copied(kind, False, problem=str(exc), caption=caption), None
+            return Copied(kind, False, problem=str(exc), caption=caption, words=words), None
         except TokenDecryptError:
-            return Copied(kind, False, problem="the account's token cannot be read"), None
-        return Copied(kind, True, caption=caption), download
+            problem = "the account's token cannot be read"
+            return Copied(kind, False, problem=problem, words=words), None
+        return Copied(kind, True, caption=caption, words=words), download
 
 
 def template_label(message: Message) -> str | None:

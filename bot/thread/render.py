@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.thread.text import escape, snippet
+from inbox import display
 from inbox.platforms.events import MessageKind
 from inbox.platforms.registry import get_adapter
 
@@ -76,6 +77,7 @@ class Copied:
     problem: str | None = None
     caption: str | None = None
     link: str | None = None
+    words: str | None = None  # "an animated sticker", "a document “invoice.pdf”"
 
 
 @dataclass(slots=True)
@@ -95,6 +97,7 @@ class MessageView:
     copied: list[Copied] = field(default_factory=list)
     # An outgoing WhatsApp template: "name · language · category".
     template: str | None = None
+    parts: list[dict[str, Any]] = field(default_factory=list)  # the stored attachments
 
 
 def neutral_name(name: str) -> str:
@@ -141,7 +144,7 @@ def unsent_text(customer: str) -> str:
 def _attachment_lines(view: MessageView) -> list[str]:
     lines: list[str] = []
     for item in view.copied:
-        words = attachment_words(item.kind)
+        words = item.words or attachment_words(item.kind)
         if item.caption:
             lines.append(escape(item.caption))
         if item.problem:
@@ -176,13 +179,24 @@ def message_text(view: MessageView) -> str:
         body = ""
     elif kind == MessageKind.TEMPLATE:
         lines.append("_sent a template message_")
-    elif kind == MessageKind.UNSUPPORTED:
-        where = platform_label(view.platform)
-        lines.append(f"_sent a message that can't be shown here; open {where} to see it_")
     if body:
         lines.append(body + (" _(quick reply)_" if kind == MessageKind.QUICK_REPLY else ""))
     lines.extend(_attachment_lines(view))
+    lines.extend(part_lines(view))
     return "\n".join(lines) or "_(empty message)_"
+
+
+def slack_line(line: display.Line) -> str:
+    """One display line as mrkdwn: escaped, linked when it has a link, italic when context."""
+    text = escape(line.text)
+    if line.url:
+        text = f"<{line.url}|{text}>"
+    return f"_{text}_" if line.context else text
+
+
+def part_lines(view: MessageView) -> list[str]:
+    """The message's structured parts (location, contacts, order, ad, unsupported) as mrkdwn."""
+    return [slack_line(line) for line in display.lines(view.kind, view.parts, view.customer)]
 
 
 def reaction_text(emoji: str | None, target_content: str) -> str:

@@ -9,6 +9,10 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from inbox.platforms.events import (
+    MALFORMED,
+    NOT_A_MESSAGE,
+    UNDATED,
+    UNKNOWN_ITEM,
     Attachment,
     DeliveryStatus,
     Echo,
@@ -17,6 +21,7 @@ from inbox.platforms.events import (
     InboundMessage,
     MessageDeleted,
     MessageKind,
+    Note,
     PayloadError,
     Reaction,
     StatusUpdate,
@@ -78,10 +83,12 @@ def seconds_to_datetime(value: Any) -> datetime | None:
         return None
 
 
-def ignored(platform: str, reason: str, account_id: str | None, raw: Any) -> Ignored:
+def ignored(
+    platform: str, reason: str, account_id: str | None, raw: Any, code: str = MALFORMED
+) -> Ignored:
     """An Ignored event keeping the offending part of the body (wrapped when not a dict)."""
     kept: dict[str, object] = raw if isinstance(raw, dict) else {"value": raw}
-    return Ignored(platform=platform, reason=reason, account_id=account_id, raw=kept)
+    return Ignored(platform=platform, reason=reason, account_id=account_id, raw=kept, code=code)
 
 
 def entries(payload: Any, webhook_object: str) -> list[Any]:
@@ -122,15 +129,17 @@ def _parse_entry(platform: str, entry: Any) -> list[Event]:
     if not any(key in entry for key in ("messaging", "standby", "changes")):
         return [ignored(platform, "entry has no messaging items", account_id, entry)]
     events: list[Event] = []
+    entry_ms = entry.get("time")
     for key in ("messaging", "standby"):
         items = entry.get(key)
         if isinstance(items, list):
-            events.extend(_parse_item(platform, account_id, item) for item in items)
+            for item in items:
+                events.extend(_dated_item(platform, account_id, item, entry_ms))
         elif key in entry:
             events.append(ignored(platform, f"entry.{key} is not a list", account_id, entry))
     if "changes" in entry:
         reason = "changes-shaped entry (dashboard test or non-message field)"
-        events.append(ignored(platform, reason, account_id, entry))
+        events.append(ignored(platform, reason, account_id, entry, NOT_A_MESSAGE))
     return events
 
 
@@ -151,20 +160,37 @@ class _Item:
         return ignored(self.platform, reason, self.account_id, self.raw)
 
 
-def _parse_item(platform: str, account_id: str, item: Any) -> Event:
+def _valid_ms(value: Any) -> int | None:
+    return value if ms_to_datetime(value) is not None else None
+
+
+def _dated_item(platform: str, account_id: str, item: Any, entry_ms: Any) -> list[Event]:
+    """One item's event; without a usable timestamp it takes the entry's time (and a Note says
+    so) or, lacking that too, is left UNDATED for ingest to give the receipt time."""
     if not isinstance(item, dict):
-        return ignored(platform, "messaging item is not an object", account_id, item)
-    raw_ms = item.get("timestamp")
-    when = ms_to_datetime(raw_ms)
-    if when is None or not isinstance(raw_ms, int):
-        return ignored(platform, "messaging item has no valid timestamp", account_id, item)
+        return [ignored(platform, "messaging item is not an object", account_id, item)]
+    if _valid_ms(item.get("timestamp")) is not None:
+        return [_parse_item(platform, account_id, item, item["timestamp"])]
+    fallback = _valid_ms(entry_ms)
+    event = _parse_item(platform, account_id, item, fallback)
+    if fallback is None or isinstance(event, Ignored):
+        return [event]
+    text = "messaging item had no valid timestamp; stored with the entry's time"
+    return [event, Note(platform, text, account_id)]
+
+
+def _parse_item(platform: str, account_id: str, item: dict[str, Any], raw_ms: int | None) -> Event:
+    when = UNDATED if raw_ms is None else ms_to_datetime(raw_ms) or UNDATED
+    raw_ms = raw_ms or 0
     sender, recipient = str_at(item, "sender", "id"), str_at(item, "recipient", "id")
     ctx = _Item(platform, account_id, sender, recipient, when, raw_ms, item)
     for key, handler in _HANDLERS:
         if key in item:
             return handler(ctx, item[key])
     keys = ", ".join(sorted(str(key) for key in item))[:120]
-    return ctx.ignore(f"unknown messaging item (keys: {keys})")
+    return ignored(
+        platform, f"unknown messaging item (keys: {keys})", account_id, item, UNKNOWN_ITEM
+    )
 
 
 class _Content(NamedTuple):

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
+
+# The timestamp of an item that carried none: ingest replaces it with the receipt time and
+# says so in webhook_logs (a missing optional field never drops a customer's message).
+UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 class MessageKind(StrEnum):
@@ -18,6 +23,12 @@ class MessageKind(StrEnum):
     STORY_REPLY = "story_reply"
     TEMPLATE = "template"
     UNSUPPORTED = "unsupported"
+    # Structured content, carried as one attachment of the same type (see inbox/display.py).
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    ORDER = "order"
+    FORM_REPLY = "form_reply"  # a WhatsApp Flow's answers (interactive nfm_reply)
+    SYSTEM = "system"  # the platform's own notice about the customer (changed number)
 
 
 class DeliveryStatus(StrEnum):
@@ -46,15 +57,18 @@ class PayloadError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A media item carried by a message; url is None where it must not be kept."""
+    """A media item or structured part carried by a message; url is None where it must not be
+    kept. `details` holds a structured part's fields (location, contacts, order, referral,
+    form answers, an unsupported item's raw JSON), shaped as inbox/display.py reads them."""
 
     type: str
     url: str | None = None
     caption: str | None = None
     mime_type: str | None = None
     media_id: str | None = None
-    name: str | None = None
+    filename: str | None = None
     size: int | None = None
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +154,39 @@ class MessageEdited:
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    """A part of the body that was not understood; logged and skipped, never an error."""
+    """A part of the body that is not a customer message, or is too broken to store; logged and
+    skipped, never an error. `code` is the metric's reason label (SKIP_CODES)."""
 
     platform: str
     reason: str
     account_id: str | None = None
     raw: dict[str, object] = field(default_factory=dict, compare=False)
+    code: str = field(default="malformed", compare=False)
 
 
-Event = InboundMessage | Echo | StatusUpdate | Reaction | MessageDeleted | MessageEdited | Ignored
+# Why an item was skipped, as counted in cahts_webhook_items_skipped_total.
+NOT_A_MESSAGE = "not_a_message"  # documented as not a message (account updates, test sends)
+MALFORMED = "malformed"  # lacks what any message needs (an id, a sender)
+UNKNOWN_ITEM = "unknown_item"  # a messaging item of no known kind (optin, a new event type)
+SKIP_CODES = (NOT_A_MESSAGE, MALFORMED, UNKNOWN_ITEM, "unknown_account", "oversized")
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something webhook_logs should say about an item that was stored anyway (a guessed time)."""
+
+    platform: str
+    text: str
+    account_id: str | None = None
+
+
+Event = (
+    InboundMessage
+    | Echo
+    | StatusUpdate
+    | Reaction
+    | MessageDeleted
+    | MessageEdited
+    | Ignored
+    | Note
+)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
+from inbox.platforms import whatsapp_content
 from inbox.platforms.base import ConnectMethod
 from inbox.platforms.common import (
     as_list,
@@ -16,12 +17,13 @@ from inbox.platforms.common import (
     str_at,
 )
 from inbox.platforms.events import (
-    Attachment,
+    NOT_A_MESSAGE,
+    UNDATED,
     DeliveryStatus,
     Echo,
     Event,
     InboundMessage,
-    MessageKind,
+    MessageDeleted,
     Reaction,
     StatusUpdate,
 )
@@ -30,21 +32,16 @@ from inbox.platforms.meta import MetaAdapter
 from inbox.platforms.outbound import OutboundMessage
 
 PLATFORM = "whatsapp"
-# Customer message types that carry one media object (`{id, mime_type, sha256, ...}`).
-_INBOUND_MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
-# Real customer messages the agent cannot see here, shown as "unsupported" rather than dropped.
-_SHOWN_AS_UNSUPPORTED = ("unsupported", "location", "contacts")
-_STATUSES = ("sent", "delivered", "read", "failed")
+_STATUSES = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "played": DeliveryStatus.READ,  # a voice message listened to has been read
+    "failed": DeliveryStatus.FAILED,
+}
 # Our attachment type -> the Cloud API message type that sends it by link.
 _OUTBOUND_MEDIA_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
 _ECHO_FIELD = "smb_message_echoes"
-
-
-class _Content(NamedTuple):
-    kind: MessageKind
-    text: str | None = None
-    attachments: tuple[Attachment, ...] = ()
-    payload: str | None = None
 
 
 class WhatsAppAdapter(MetaAdapter):
@@ -54,7 +51,8 @@ class WhatsAppAdapter(MetaAdapter):
     (only for WhatsApp Business app numbers in coexistence) gives an Echo per
     value.message_echoes[] item, recipient = `to`: those are replies typed in the phone app,
     which the Slack thread should show. The Cloud API itself never echoes. Other fields are
-    Ignored, as are message types not understood. There is no history API; accounts are
+    Ignored (not messages); a message of a type not understood is kept as unsupported with
+    its raw item (whatsapp_content.py). There is no history API; accounts are
     connected with a form (phone number id, system-user token, WABA id), not Facebook Login.
     """
 
@@ -159,8 +157,9 @@ def _parse_change(change: Any) -> list[Event]:
     if not isinstance(change, dict):
         return [ignored(PLATFORM, "change is not an object", None, change)]
     field = change.get("field")
-    if field not in ("messages", _ECHO_FIELD):
-        return [ignored(PLATFORM, f"unsupported change field {describe(field)}", None, change)]
+    if field not in ("messages", _ECHO_FIELD):  # account, template, quality updates: no messages
+        reason = f"change field {describe(field)} carries no messages"
+        return [ignored(PLATFORM, reason, None, change, NOT_A_MESSAGE)]
     value = change.get("value")
     account_id = str_at(value, "metadata", "phone_number_id")
     if not isinstance(value, dict) or account_id is None:
@@ -173,7 +172,8 @@ def _parse_change(change: Any) -> list[Event]:
         events = [_message(account_id, item, names) for item in as_list(value.get("messages"))]
         events += [_status(account_id, item) for item in as_list(value.get("statuses"))]
     if not events:
-        return [ignored(PLATFORM, "change has no messages, statuses or echoes", account_id, change)]
+        reason = "change has no messages, statuses or echoes"
+        return [ignored(PLATFORM, reason, account_id, change, NOT_A_MESSAGE)]
     return events
 
 
@@ -187,62 +187,26 @@ def _contact_names(value: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def _content(message: dict[str, Any]) -> _Content | str:
-    """What a message carries, or the reason it is not understood."""
-    kind = message.get("type")
-    if not isinstance(kind, str):
-        return "message has no type"
-    if kind == "text":
-        return _Content(MessageKind.TEXT, text=str_at(message, "text", "body"))
-    if kind in _INBOUND_MEDIA_TYPES:
-        media = message.get(kind)
-        if not isinstance(media, dict):
-            return f"{kind} message has no {kind} object"
-        attachment = Attachment(
-            type=kind,
-            caption=str_at(media, "caption"),
-            mime_type=str_at(media, "mime_type"),
-            media_id=str_at(media, "id"),
-        )
-        return _Content(MessageKind.MEDIA, attachments=(attachment,))
-    if kind == "interactive":
-        sub = str_at(message, "interactive", "type")
-        if sub not in ("button_reply", "list_reply"):
-            return f"unsupported interactive type {describe(sub)}"
-        reply = dig(message, "interactive", sub)
-        return _Content(
-            MessageKind.QUICK_REPLY, text=str_at(reply, "title"), payload=str_at(reply, "id")
-        )
-    if kind == "button":
-        return _Content(
-            MessageKind.QUICK_REPLY,
-            text=str_at(message, "button", "text"),
-            payload=str_at(message, "button", "payload"),
-        )
-    if kind in _SHOWN_AS_UNSUPPORTED:
-        return _Content(MessageKind.UNSUPPORTED)
-    return f"unknown message type {describe(kind)}"
-
-
 def _message(account_id: str, item: Any, names: dict[str, str]) -> Event:
     if not isinstance(item, dict):
         return ignored(PLATFORM, "message is not an object", account_id, item)
     message_id = str_at(item, "id")
     sender = str_at(item, "from")
-    when = seconds_to_datetime(item.get("timestamp"))
     if message_id is None or sender is None:
         return ignored(PLATFORM, "message has no id or from", account_id, item)
-    if when is None:
-        return ignored(PLATFORM, "message has no valid timestamp", account_id, item)
-    if item.get("type") == "reaction":
+    when = seconds_to_datetime(item.get("timestamp")) or UNDATED  # ingest dates it, and says so
+    kind = item.get("type")
+    if kind == "reaction":
         target = str_at(item, "reaction", "message_id")
         if target is None:
             return ignored(PLATFORM, "reaction has no message_id", account_id, item)
         emoji = str_at(item, "reaction", "emoji")  # an empty emoji means removed
         return Reaction(PLATFORM, account_id, target, sender, when, emoji)
-    content = _content(item)
-    if isinstance(content, str):
-        return ignored(PLATFORM, content, account_id, item)
+    if kind == "revoke":  # the customer deleted a message they had sent
+        target = str_at(item, "revoke", "original_message_id")
+        if target is not None:
+            return MessageDeleted(PLATFORM, account_id, target, sender, when)
+    content = whatsapp_content.content(item)
     return InboundMessage(
         platform=PLATFORM,
         account_id=account_id,
@@ -263,12 +227,10 @@ def _echo(account_id: str, item: Any) -> Event:
         return ignored(PLATFORM, "message echo is not an object", account_id, item)
     message_id = str_at(item, "id")
     recipient = str_at(item, "to")
-    when = seconds_to_datetime(item.get("timestamp"))
-    if message_id is None or recipient is None or when is None:
-        return ignored(PLATFORM, "message echo has no id, to or valid timestamp", account_id, item)
-    content = _content(item)
-    if isinstance(content, str):
-        return ignored(PLATFORM, f"echo: {content}", account_id, item)
+    if message_id is None or recipient is None:
+        return ignored(PLATFORM, "message echo has no id or to", account_id, item)
+    when = seconds_to_datetime(item.get("timestamp")) or UNDATED
+    content = whatsapp_content.content(item)
     return Echo(
         platform=PLATFORM,
         account_id=account_id,
@@ -294,21 +256,20 @@ def _status(account_id: str, item: Any) -> Event:
         return ignored(PLATFORM, "status is not an object", account_id, item)
     message_id = str_at(item, "id")
     customer = str_at(item, "recipient_id")
-    when = seconds_to_datetime(item.get("timestamp"))
-    if message_id is None or customer is None or when is None:
-        return ignored(
-            PLATFORM, "status has no id, recipient_id or valid timestamp", account_id, item
-        )
-    status = item.get("status")
-    if not isinstance(status, str) or status not in _STATUSES:
-        return ignored(PLATFORM, f"unknown status {describe(status)}", account_id, item)
+    if message_id is None or customer is None:
+        return ignored(PLATFORM, "status has no id or recipient_id", account_id, item)
+    when = seconds_to_datetime(item.get("timestamp")) or UNDATED
+    status = _STATUSES.get(str_at(item, "status") or "")
+    if status is None:
+        reason = f"status {describe(item.get('status'))} is not a delivery state"
+        return ignored(PLATFORM, reason, account_id, item, NOT_A_MESSAGE)
     error = next(iter(as_list(item.get("errors"))), None)
     code = dig(error, "code")
     return StatusUpdate(
         platform=PLATFORM,
         account_id=account_id,
         customer_id=customer,
-        status=DeliveryStatus(status),
+        status=status,
         timestamp=when,
         message_ids=(message_id,),
         error_code=code if isinstance(code, int) and not isinstance(code, bool) else None,

@@ -21,6 +21,7 @@ from inbox.platforms.events import (
     Ignored,
     InboundMessage,
     MessageDeleted,
+    Note,
     PayloadError,
     Reaction,
     StatusUpdate,
@@ -54,6 +55,9 @@ def _check_parse(platform: str, payload: Any) -> list[Event] | None:
         if isinstance(parsed, Ignored):
             assert isinstance(parsed.reason, str) and parsed.reason
             assert isinstance(parsed.raw, dict)
+            continue
+        if isinstance(parsed, Note):
+            assert isinstance(parsed.text, str) and parsed.text
             continue
         assert isinstance(parsed.account_id, str) and parsed.account_id
         assert isinstance(parsed.timestamp, datetime) and parsed.timestamp.tzinfo is not None

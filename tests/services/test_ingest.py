@@ -16,7 +16,8 @@ from tests.factories import FIXTURE_ACCOUNTS, connect_fixture_accounts
 from tests.helpers import load_fixture
 
 MESSENGER_ECHO_MID = "m_ZyX9wVu8TsR7qPo6NmL5kJ4iH3gF2eD1"
-WA_SENT_ID = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA"
+WA_SENT_ID = "wamid.xyzxyz"  # the id of pywa's samples (tests/fixtures/SOURCES.md)
+WA_CUSTOMER = "972987654321"
 
 
 @pytest.fixture
@@ -70,10 +71,10 @@ async def test_whatsapp_timestamp_is_string_seconds_and_name_from_contacts(
 ) -> None:
     await ingest("whatsapp", load_fixture("whatsapp", "text"))
     message = await Message.get()
-    assert message.received_at == datetime(2026, 7, 29, 8, 0, 4, tzinfo=UTC)
-    assert message.sender_name == "Sheena Nelson"
+    assert message.received_at == datetime(2023, 10, 11, 16, 53, 43, tzinfo=UTC)
+    assert message.sender_name == "Test Name"
     conversation = await Conversation.get()
-    assert conversation.participant_name == "Sheena Nelson"
+    assert conversation.participant_name == "Test Name"
     assert conversation.platform_account_id == accounts["whatsapp"].id  # type: ignore[attr-defined]
 
 
@@ -102,7 +103,7 @@ async def test_whatsapp_status_moves_forward_and_never_back(
     accounts: dict[str, PlatformAccount],
 ) -> None:
     at = datetime(2026, 7, 29, 8, 8, 19, tzinfo=UTC)
-    message = await _outgoing(accounts["whatsapp"], WA_SENT_ID, "16505551234", at)
+    message = await _outgoing(accounts["whatsapp"], WA_SENT_ID, WA_CUSTOMER, at)
     for name, expected in [
         ("status_sent", "sent"),
         ("status_read", "read"),
@@ -115,14 +116,14 @@ async def test_whatsapp_status_moves_forward_and_never_back(
 
 
 async def test_whatsapp_failed_status_keeps_the_error(accounts: dict[str, PlatformAccount]) -> None:
-    mid = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI0QUQ2MjA4NEYyRkExNjMyREUA"
-    message = await _outgoing(accounts["whatsapp"], mid, "16505551234", datetime.now(UTC))
+    message = await _outgoing(accounts["whatsapp"], WA_SENT_ID, WA_CUSTOMER, datetime.now(UTC))
     result = await ingest("whatsapp", load_fixture("whatsapp", "status_failed"))
     await message.refresh_from_db()
     assert message.status == "failed"
-    assert message.error_code == 131047
-    assert "24 hours" in (message.error_message or "") or "Re-engagement" in (
-        message.error_message or ""
+    assert message.error_code == 130472
+    assert message.error_message == (
+        "User's number is part of an experiment: Failed to send message because this user's "
+        "phone number is part of an experiment"
     )
     assert result.events[0].type == "message_status"
 
@@ -206,7 +207,7 @@ async def test_new_message_event_carries_fresh_conversation_after_commit(
         assert subscription.queue.empty(), "a retried webhook must not publish again"
     assert event["type"] == "new_message"
     assert event["workspace_id"] == str(accounts["whatsapp"].workspace_id)  # type: ignore[attr-defined]
-    assert event["message"]["content"] == "Does it come in another color?"
+    assert event["message"]["content"] == "Body Text"
     assert event["conversation"]["unread_count"] == 1
     stored = await Message.get()
     assert event["message"]["id"] == str(stored.id)

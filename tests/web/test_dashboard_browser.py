@@ -125,10 +125,14 @@ def _messenger_now(text: str) -> dict[str, Any]:
     return body
 
 
-def _whatsapp_now() -> dict[str, Any]:
-    body = load_fixture("whatsapp", "text")
+def _whatsapp_now(name: str = "text", number: str | None = None) -> dict[str, Any]:
+    """A WhatsApp fixture sent now, with a fresh message id (pywa's samples share one)."""
+    body = load_fixture("whatsapp", name)
     value = body["entry"][0]["changes"][0]["value"]
+    if number is not None:
+        value["metadata"]["phone_number_id"] = number
     value["messages"][0]["timestamp"] = str(int(time.time()))
+    value["messages"][0]["id"] = f"wamid.{uuid.uuid4().hex}"
     return body
 
 
@@ -174,7 +178,7 @@ def test_live_conversation_reply_and_mark_read(
 
     # Another customer writes while this conversation is open: only that one shows unread.
     _post_webhook(live, "whatsapp", _whatsapp_now())
-    other = page.locator("li[data-conversation-id]", has_text="Sheena Nelson")
+    other = page.locator("li[data-conversation-id]", has_text="Test Name")
     expect(other.locator(".badge")).to_have_text("1")
     expect(badge).to_be_hidden()
 
@@ -193,6 +197,40 @@ def test_live_conversation_reply_and_mark_read(
     page.goto(f"{live.base_url}/conversations/{conversation_id}")
     expect(page.locator("li.msg.out .text")).to_have_text("Yes, <b>it ships</b> tomorrow")
     assert page.url.endswith(f"/#/chats/{conversation_id}")
+
+
+async def _kinds_owner(number: str) -> User:
+    from tests.conftest import FERNET_KEY
+
+    workspace = await make_workspace("kinds@example.com")
+    await make_account(workspace, "whatsapp", number, key=FERNET_KEY)
+    return await make_owner(workspace, "kinds@example.com")
+
+
+def test_a_location_and_an_order_are_shown_as_words_with_a_map_link(
+    live: BrowserApp, open_page: Callable[..., Page]
+) -> None:
+    number = "106000000000017"  # the fixtures' own number belongs to another test's workspace
+    live.run(_kinds_owner(number))
+    page = open_page(viewport=DESKTOP)
+    sign_in(page, live.base_url, "kinds@example.com")
+    page.get_by_role("link", name="Chats", exact=True).click()
+    expect(page.locator("#live")).to_have_text("live")
+
+    _post_webhook(live, "whatsapp", _whatsapp_now("location", number))
+    page.locator("li[data-conversation-id]", has_text="Test Name").get_by_role("link").click()
+    place = page.locator("li.msg.in ul.parts", has_text="shared a location")
+    expect(place).to_contain_text("Facebook HQ, 1 Hacker Way, Menlo Park, CA 94025")
+    link = place.get_by_role("link", name="Open in maps (37.4611978, -122.2164385)")
+    expect(link).to_have_attribute(
+        "href", "https://www.google.com/maps/search/?api=1&query=37.4611978,-122.2164385"
+    )
+    expect(page.locator("li.msg.in ul.attachments")).to_have_count(0)  # not a file
+
+    _post_webhook(live, "whatsapp", _whatsapp_now("order", number))
+    order = page.locator("li.msg.in ul.parts", has_text="placed an order")
+    expect(order).to_contain_text("3 × HAMBURGER at 30 ILS = 90 ILS")
+    expect(order).to_contain_text("Total: 180 ILS")
 
 
 async def _drop_sockets(app: BrowserApp) -> int:

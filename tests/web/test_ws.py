@@ -95,7 +95,7 @@ async def test_new_message_arrives_live_for_the_own_workspace_only(client: TestC
         await socket_b.receive_json(timeout=0.5)
     await _post(client, "whatsapp", "text")
     frame_b = await _next_of(socket_b, "new_message")
-    assert frame_b["message"]["content"] == "Does it come in another color?"
+    assert frame_b["message"]["content"] == "Body Text"
     with pytest.raises(TimeoutError):
         await socket_a.receive_json(timeout=0.5)
 

@@ -188,6 +188,12 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         content=_STR,
         kind=_STR,
         attachments={"type": "array", "items": {"type": "object"}},
+        display={
+            "type": "array",
+            "description": "structured content (location, contacts, order, ad, unsupported) "
+            "as lines for people; `context` lines describe the message",
+            "items": _shape(text=_STR, url=_NULL_STR, context=_BOOL),
+        },
         is_incoming=_BOOL,
         is_read=_BOOL,
         is_deleted=_BOOL,

@@ -83,7 +83,7 @@ def _file(kind: str, item: Mapping[str, Any]) -> Attachment:
         type=kind,
         mime_type=str(mime) if mime else None,
         media_id=str(item.get("file_id") or "") or None,
-        name=str(item["file_name"])[:200] if item.get("file_name") else None,
+        filename=str(item["file_name"])[:200] if item.get("file_name") else None,
         size=size if isinstance(size, int) else None,
     )
 

@@ -18,6 +18,9 @@ class IngestResult:
     stored: int = 0
     duplicates: int = 0
     skipped: list[str] = field(default_factory=list)
+    skip_codes: list[str] = field(default_factory=list)  # one metric reason per skipped item
+    notes: list[str] = field(default_factory=list)  # what was guessed for items stored anyway
+    unsupported: list[str] = field(default_factory=list)  # kinds of new unsupported messages
     events: list[domain.IngestEvent] = field(default_factory=list)
     conversations: set[uuid.UUID] = field(default_factory=set)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,7 +14,17 @@ from tortoise.transactions import in_transaction
 
 from inbox.bus import EventBus
 from inbox.jsonbody import make_storable
-from inbox.platforms.events import Event
+from inbox.metrics import ITEMS_SKIPPED, UNSUPPORTED_STORED
+from inbox.platforms.events import (
+    UNDATED,
+    Echo,
+    Event,
+    InboundMessage,
+    MessageDeleted,
+    Note,
+    Reaction,
+    StatusUpdate,
+)
 from inbox.platforms.registry import get_adapter
 from inbox.services.ingest.items import IngestResult, StoreItem
 from inbox.services.ingest.storage import apply_batch
@@ -43,6 +55,19 @@ def scrub(value: Any) -> Any:
     return value
 
 
+_DATED = (InboundMessage, Echo, StatusUpdate, Reaction, MessageDeleted)
+_LABEL = re.compile(r"[^a-z0-9_]+")
+
+
+def count(platform: str, result: IngestResult) -> None:
+    """Count what a committed body skipped (by reason) and the unsupported kinds it stored."""
+    for code in result.skip_codes:
+        ITEMS_SKIPPED.labels(platform, code).inc()
+    for kind in result.unsupported:
+        label = _LABEL.sub("_", kind.lower()).strip("_")[:32] or "unknown"
+        UNSUPPORTED_STORED.labels(platform, label).inc()
+
+
 def parse(platform: str, payload: Any, account: str | None = None) -> list[Event]:
     """Parse a body with its platform's adapter (UnknownPlatformError, PayloadError).
 
@@ -54,21 +79,39 @@ def parse(platform: str, payload: Any, account: str | None = None) -> list[Event
     return adapter.parse(payload, account)
 
 
+def dated(events: list[Event], received_at: datetime) -> list[Event]:
+    """Events whose item carried no usable time get the receipt time, with a Note saying so."""
+    out: list[Event] = []
+    for event in events:
+        if isinstance(event, _DATED) and event.timestamp == UNDATED:
+            kind = type(event).__name__
+            ident = getattr(event, "message_id", None) or ", ".join(
+                getattr(event, "message_ids", ())
+            )
+            text = f"{kind} {ident} had no valid timestamp; stored with the receipt time"
+            out.append(Note(event.platform, text, event.account_id))
+            event = dataclasses.replace(event, timestamp=received_at)
+        out.append(event)
+    return out
+
+
 def webhook_item(
     platform: str,
     payload: Any,
     log_id: uuid.UUID | None = None,
     *,
     account: str | None = None,
+    received_at: datetime | None = None,
 ) -> StoreItem:
-    """A verified body ready to store: scrubbed, parsed (PayloadError on a wrong shape).
+    """A verified body ready to store: scrubbed, parsed (PayloadError on a wrong shape), dated.
 
     The log of an account-routed body keeps the account with it, so a replay can parse it.
     """
     payload = scrub(payload)
+    events = dated(parse(platform, payload, account), received_at or datetime.now(UTC))
     return StoreItem(
         platform,
-        parse(platform, payload, account),
+        events,
         log_payload={ROUTED_ACCOUNT: account, ROUTED_BODY: payload} if account else payload,
         log_id=log_id,
         replay=log_id is not None,
@@ -90,6 +133,7 @@ async def announce(items: Sequence[StoreItem], bus: EventBus | None) -> None:
             log.info(
                 "%s %s skipped: %s", item.source, result.log_id, "; ".join(result.skipped)[:500]
             )
+        count(item.platform, result)
         if bus is not None:
             for domain_event in result.events:
                 await bus.publish(domain_event)
@@ -119,15 +163,17 @@ async def ingest(
     *,
     log_id: uuid.UUID | None = None,
     account: str | None = None,
+    received_at: datetime | None = None,
 ) -> IngestResult:
     """Store a verified body and everything it carries in one transaction, then announce it.
 
-    With `log_id`, the existing webhook_logs row is re-processed (replay) instead of a new one.
+    With `log_id`, the existing webhook_logs row is re-processed (replay) instead of a new one;
+    `received_at` is then when it first came (the time of items that carried none).
     `account` is the external id of the account an account-routed webhook came for.
     """
     if isinstance(payload, dict) and set(payload) == {ROUTED_ACCOUNT, ROUTED_BODY}:
         account, payload = str(payload[ROUTED_ACCOUNT]), payload[ROUTED_BODY]
-    item = webhook_item(platform, payload, log_id, account=account)
+    item = webhook_item(platform, payload, log_id, account=account, received_at=received_at)
     await store_items([item], bus)
     return item.result
 

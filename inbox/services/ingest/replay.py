@@ -79,7 +79,9 @@ async def replay_logs(
     async for row in _rows(failed_only, since):
         result.bodies += 1
         try:
-            stored = await ingest(row.platform, row.payload, bus, log_id=row.id)
+            stored = await ingest(
+                row.platform, row.payload, bus, log_id=row.id, received_at=row.created_at
+            )
         except (PayloadError, UnknownPlatformError) as exc:
             problem = f"cannot be parsed: {exc}"[:4000]
             await WebhookLog.filter(id=row.id).update(processed=False, error=problem)

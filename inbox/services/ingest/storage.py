@@ -28,9 +28,12 @@ from inbox.platforms.events import (
     InboundMessage,
     MessageDeleted,
     MessageEdited,
+    MessageKind,
+    Note,
     Reaction,
     StatusUpdate,
 )
+from inbox.platforms.parts import stored, unsupported_kind
 from inbox.services.ingest import storage_pg
 from inbox.services.ingest.items import IngestResult, StoreItem
 from inbox.services.ingest.updates import mark_deleted, mark_edited, set_reaction, update_status
@@ -73,7 +76,7 @@ def _order(event: Event) -> tuple[int, datetime]:
 
 
 def _attachments(items: tuple[Attachment, ...]) -> list[dict[str, Any]]:
-    return [{s: getattr(a, s) for s in a.__slots__ if getattr(a, s) is not None} for a in items]
+    return [stored(a) for a in items]
 
 
 def _participant(event: InboundMessage | Echo) -> tuple[str, str | None]:
@@ -106,15 +109,21 @@ def _sort_events(
     for item in items:
         missing: set[str] = set()
         for event in sorted(item.events, key=_order):
+            if isinstance(event, Note):
+                item.result.notes.append(event.text)
+                continue
             if isinstance(event, Ignored):
                 item.result.skipped.append(event.reason)
+                item.result.skip_codes.append(event.code)
                 continue
             problem = _oversized(event)
             if problem is not None:
                 item.result.skipped.append(problem)
+                item.result.skip_codes.append("oversized")
                 continue
             account = accounts.get((item.platform, event.account_id))
             if account is None:
+                item.result.skip_codes.append("unknown_account")
                 if event.account_id not in missing:
                     missing.add(event.account_id)
                     item.result.skipped.append(f"account {event.account_id} is not connected")
@@ -222,10 +231,30 @@ async def _insert_messages(
         if stored is not None:  # the same mid twice in a batch counts once
             p.row = stored
             p.item.result.stored += 1
+            if p.event.kind == MessageKind.UNSUPPORTED and isinstance(p.event, InboundMessage):
+                p.item.result.unsupported.append(unsupported_kind(p.event.attachments) or "unknown")
             fresh.append(p)
         else:
             p.item.result.duplicates += 1
+            if p.item.replay and p.event.kind != MessageKind.UNSUPPORTED:
+                await _rederive(row)
     return fresh
+
+
+async def _rederive(row: dict[str, Any]) -> None:
+    """A message stored as unsupported that this version understands (a replay of its body)
+    takes its content; the row keeps its ids, thread mapping, status and Slack post."""
+    await Message.filter(
+        platform_account_id=row["platform_account_id"],
+        platform_message_id=row["platform_message_id"],
+        kind=str(MessageKind.UNSUPPORTED),
+        is_deleted=False,
+    ).update(
+        kind=row["kind"],
+        content=row["content"],
+        attachments=row["attachments"],
+        payload=row["payload"],
+    )
 
 
 async def _insert_rows(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], Message]:
@@ -312,7 +341,8 @@ async def apply_batch(items: list[StoreItem], now: datetime) -> None:
 async def _write_logs(items: list[StoreItem]) -> None:
     logs = []
     for item in items:
-        error = "; ".join(item.result.skipped)[:4000] or None
+        said = item.result.skipped + [f"note: {text}" for text in item.result.notes]
+        error = "; ".join(said)[:4000] or None
         if item.replay:
             await WebhookLog.filter(id=item.result.log_id).update(processed=True, error=error)
         elif item.log_payload is not None:

@@ -21,10 +21,23 @@ async function pool(items, size, work) {
 
 const personOf = (c) => c.participant_name || c.participant_id || 'Customer';
 
-function attachmentLinks(attachments) {
-  if (!Array.isArray(attachments) || !attachments.length) return null;
+// Structured parts (inbox/platforms/parts.py) arrive as `display` lines, not as files.
+const PART_TYPES = new Set(['location', 'contacts', 'order', 'referral', 'form', 'system', 'unsupported']);
+
+function displayLines(lines) {
+  if (!Array.isArray(lines) || !lines.length) return null;
+  return h('ul', { class: 'parts' }, lines.map((line) => {
+    const url = line.url ? safeUrl(line.url) : null;
+    const text = url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, line.text) : line.text;
+    return h('li', { class: line.context ? 'context muted' : null }, text);
+  }));
+}
+
+function attachmentLinks(all) {
+  const attachments = Array.isArray(all) ? all.filter((a) => !PART_TYPES.has(a.type)) : [];
+  if (!attachments.length) return null;
   return h('ul', { class: 'attachments' }, attachments.map((a) => {
-    const label = `📎 ${a.type || 'file'}${a.caption ? `: ${a.caption}` : ''}`;
+    const label = `📎 ${a.filename || a.type || 'file'}${a.caption ? `: ${a.caption}` : ''}`;
     const url = safeUrl(a.url);
     return h('li', {}, url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, label) : label);
   }));
@@ -35,13 +48,13 @@ function messageItem(m) {
   let body;
   if (m.is_deleted) body = h('p', { class: 'text muted' }, 'This message was unsent.');
   else if (m.content) body = h('p', { class: 'text' }, m.content);
-  else if (!m.attachments?.length) body = h('p', { class: 'text muted' }, `[${m.kind || 'message'}]`);
+  else if (!m.attachments?.length && !m.display?.length) body = h('p', { class: 'text muted' }, `[${m.kind || 'message'}]`);
   const status = m.is_incoming ? null : h('span', { class: 'status', dataset: { status: m.status } },
     m.status === 'failed' && m.error_message ? `failed: ${m.error_message}` : m.status);
   return h('li', { class: `msg ${m.is_incoming ? 'in' : 'out'}`, dataset: { messageId: m.id } },
     h('div', { class: 'bubble' },
       m.reply_to ? h('p', { class: 'small muted' }, '↪ reply to an earlier message') : null,
-      body, attachmentLinks(m.attachments),
+      body, m.is_deleted ? null : attachmentLinks(m.attachments), m.is_deleted ? null : displayLines(m.display),
       m.reaction ? h('span', { class: 'reaction', title: 'reaction' }, m.reaction) : null),
     h('div', { class: 'msg-meta' }, `${who} · ${clock(m.received_at)}`, status ? ' · ' : null, status));
 }
