@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from inbox.platforms import parts
 from inbox.platforms.events import (
     Attachment,
     Event,
@@ -88,14 +89,30 @@ def _file(kind: str, item: Mapping[str, Any]) -> Attachment:
     )
 
 
-def _location(location: Mapping[str, Any]) -> str:
+def _place(location: Mapping[str, Any], name: Any = None, address: Any = None) -> Attachment:
     lat, lon = location.get("latitude"), location.get("longitude")
-    return f"📍 Location: {lat}, {lon} — https://www.openstreetmap.org/?mlat={lat}&mlon={lon}"
+    return parts.location(lat, lon, name=_words(name), address=_words(address))
 
 
-def _contact(contact: Mapping[str, Any]) -> str:
+def _words(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _contact(contact: Mapping[str, Any]) -> Attachment:
     name = " ".join(str(contact[k]) for k in ("first_name", "last_name") if contact.get(k))
-    return f"👤 Contact: {name or 'no name'}, {contact.get('phone_number') or 'no number'}"
+    phone = contact.get("phone_number")
+    card: dict[str, Any] = {"name": name or None, "phones": [str(phone)] if phone else []}
+    return parts.contacts([{k: v for k, v in card.items() if v}])
+
+
+_KNOWN = ("text", "caption", "photo", "sticker", "location", "venue", "contact", "animation")
+
+
+def _kind_of(message: Mapping[str, Any]) -> str:
+    """The Bot API field that makes this message what it is, for 'cannot show yet (<kind>)'."""
+    skip = {"message_id", "from", "chat", "date", "edit_date", "reply_to_message", "entities"}
+    fields = [k for k in message if k not in skip and k not in _KNOWN]
+    return fields[0] if fields else "unknown"
 
 
 def content(message: Mapping[str, Any]) -> _Content:
@@ -118,16 +135,19 @@ def content(message: Mapping[str, Any]) -> _Content:
         if isinstance(sticker, dict) and sticker.get("emoji") and not caption:
             found.text = str(sticker["emoji"])
     if isinstance(message.get("location"), dict) and "venue" not in message:
-        found.text = _location(message["location"])
+        found.kind = MessageKind.LOCATION
+        found.attachments.append(_place(message["location"]))
     if isinstance(message.get("venue"), dict):
         venue = message["venue"]
-        found.text = f"{venue.get('title')}, {venue.get('address')}\n" + _location(
-            venue.get("location") or {}
-        )
+        place = venue.get("location") if isinstance(venue.get("location"), dict) else {}
+        found.kind = MessageKind.LOCATION
+        found.attachments.append(_place(place, venue.get("title"), venue.get("address")))
     if isinstance(message.get("contact"), dict):
-        found.text = _contact(message["contact"])
+        found.kind = MessageKind.CONTACTS
+        found.attachments.append(_contact(message["contact"]))
     if found.text is None and not found.attachments:
         found.kind = MessageKind.UNSUPPORTED
+        found.attachments.append(parts.unsupported(_kind_of(message), dict(message)))
     return found
 
 

@@ -69,12 +69,12 @@ async def test_every_kind_is_stored_and_mirrored_with_files_from_getfile(
         "_sent a video_",
         "_sent a video_",
         "_sent a voice message_",
-        "_sent a file_",
-        "📍 Location: -2.890287, -79.004333 — "
-        "https://www.openstreetmap.org/?mlat=-2.890287&amp;mlon=-79.004333",
-        "Cuenca, Provincia del Azuay\n📍 Location: -2.898944, -79.006835 — "
-        "https://www.openstreetmap.org/?mlat=-2.898944&amp;mlon=-79.006835",
-        "👤 Contact: Adolf Taxi, 0788531373",
+        "_sent a file “TabFig2015prel.xls”_",
+        "_shared a location_\n<https://www.google.com/maps/search/?api=1&query=-2.890287,"
+        "-79.004333|Open in maps (-2.890287, -79.004333)>",
+        "_shared a location_\nCuenca, Provincia del Azuay\n<https://www.google.com/maps/search/"
+        "?api=1&query=-2.898944,-79.006835|Open in maps (-2.898944, -79.006835)>",
+        "_shared a contact_\nAdolf Taxi: 0788531373",
         "_↩ in reply to “Hello World”_\n/start",
     ]
     # Seven files, each fetched with getFile and the file URL, uploaded into the thread.
@@ -98,8 +98,8 @@ async def test_a_file_above_the_bots_20_mb_limit_is_refused_in_words(tg: Telegra
     assert len(tg.botapi.called("getFile")) == 1  # the 25 MB one is never asked for
     texts = [p["text"] for p in _thread(tg.loop)]
     assert texts == [
-        "_sent a file (not copied to Slack: too large for a bot to download (25 MB): "
-        "Telegram lets bots fetch files up to 20 MB)_",
+        "_sent a file “TabFig2015prel.xls” (not copied to Slack: too large for a bot to download "
+        "(25 MB): Telegram lets bots fetch files up to 20 MB)_",
         "_sent a voice message (not copied to Slack: too large for a bot to download: "
         "Telegram lets bots fetch files up to 20 MB)_",
     ]

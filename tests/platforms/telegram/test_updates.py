@@ -89,15 +89,40 @@ def test_each_file_kind_is_one_attachment(
     assert event.attachments == (Attachment(kind, None, None, mime, media_id, file_name, size),)
 
 
-def test_location_venue_and_contact_are_said_in_words() -> None:
+def test_location_venue_and_contact_are_the_shared_structured_parts() -> None:
     events = [e for name in ("location", "venue", "contact") for e in parse(f"message__{name}")]
-    texts = [e.text for e in events if isinstance(e, InboundMessage)]
-    assert texts == [
-        "📍 Location: -2.890287, -79.004333 — "
-        "https://www.openstreetmap.org/?mlat=-2.890287&mlon=-79.004333",
-        "Cuenca, Provincia del Azuay\n📍 Location: -2.898944, -79.006835 — "
-        "https://www.openstreetmap.org/?mlat=-2.898944&mlon=-79.006835",
-        "👤 Contact: Adolf Taxi, 0788531373",
+    found = [(e.kind, e.text, e.attachments) for e in events if isinstance(e, InboundMessage)]
+    assert found == [
+        (
+            MessageKind.LOCATION,
+            None,
+            (Attachment("location", details={"latitude": -2.890287, "longitude": -79.004333}),),
+        ),
+        (
+            MessageKind.LOCATION,
+            None,
+            (
+                Attachment(
+                    "location",
+                    details={
+                        "latitude": -2.898944,
+                        "longitude": -79.006835,
+                        "name": "Cuenca",
+                        "address": "Provincia del Azuay",
+                    },
+                ),
+            ),
+        ),
+        (
+            MessageKind.CONTACTS,
+            None,
+            (
+                Attachment(
+                    "contacts",
+                    details={"contacts": [{"name": "Adolf Taxi", "phones": ["0788531373"]}]},
+                ),
+            ),
+        ),
     ]
 
 
