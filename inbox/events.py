@@ -185,6 +185,29 @@ class MessageDeleted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MessageEdited(Event):
+    """The customer edited a message; carries the message as it reads now."""
+
+    type: ClassVar[str] = "message_edited"
+    browser: ClassVar[bool] = True
+
+    workspace_id: uuid.UUID
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    message: Wire
+
+    @classmethod
+    def of(cls, account: PlatformAccount, target: Message) -> MessageEdited:
+        """The event of the account's message `target`, edited (the row as it is now)."""
+        return cls(
+            account.workspace_id,
+            target.id,
+            target.conversation_id,
+            message_dict(target, account.platform),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class MessageRead(Event):
     """Someone marked a message read; carries the conversation's new unread count."""
 
@@ -358,12 +381,13 @@ class SessionEnded(Event):
     reason: str
 
 
-IngestEvent = NewMessage | MessageStatus | MessageReaction | MessageDeleted
+IngestEvent = NewMessage | MessageStatus | MessageReaction | MessageDeleted | MessageEdited
 DomainEvent = (
     NewMessage
     | MessageStatus
     | MessageReaction
     | MessageDeleted
+    | MessageEdited
     | MessageRead
     | ConversationUpdated
     | PlatformConnected

@@ -28,6 +28,7 @@ def test_each_type_has_one_class_and_the_browsers_see_what_they_saw() -> None:
             "message_status",
             "message_reaction",
             "message_deleted",
+            "message_edited",
             "platform_connected",
             "sync_started",
             "sync_completed",

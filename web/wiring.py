@@ -16,7 +16,7 @@ from inbox.graph import GraphClient
 from inbox.hooks import Hooks
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
-from inbox.tasks import analytics, maintenance, sending, sessions, sync, tokens
+from inbox.tasks import analytics, maintenance, sending, sessions, stories, sync, tokens
 from inbox.tasks.broker import broker
 from inbox.tasks.scheduler import LeaderScheduler
 
@@ -27,6 +27,7 @@ TASK_MODULES: tuple[ModuleType, ...] = (
     analytics,
     tokens,
     sessions,
+    stories,
     mirror_tasks,
     report_tasks,
 )

@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.expressions import F, Q
 
 from bot.mirror.queries import differ
+from bot.mirror.rerender import show_rerenders
 from bot.slack.errors import ChannelGone, SlackRefused, call
 from bot.thread.blocks import STATUS_MARKS, failure_notice
 from bot.thread.mapping import Run
@@ -36,6 +37,7 @@ async def show_changes(run: Run) -> None:
     if run.conversation.slack_thread_ts is None:
         return
     await _deletions(run)
+    await show_rerenders(run)
     await _reactions(run)
     await _statuses(run)
 

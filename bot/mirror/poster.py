@@ -14,11 +14,13 @@ from bot.slack.errors import (
     SlackRefused,
     call,
 )
+from bot.thread.context import CONTEXT_KINDS
 from bot.thread.mapping import MESSAGE_EVENT, Run, dashboard_url
 from bot.thread.render import Copied, MessageView, attachment_words, author, message_text, metadata
 from bot.thread.text import escape
 from inbox.models import Conversation, Message, Outbox
 from inbox.netguard import GuardedHttp
+from inbox.services import stories
 from inbox.services.accounts.crypto import TokenDecryptError
 from inbox.settings import tunable
 
@@ -204,6 +206,8 @@ class Poster:
 
     async def _prepare(self, message: Message) -> tuple[MessageView, list[media.Download]]:
         run = self.run
+        if message.kind in stories.STORY_MESSAGES and message.slack_ts is None:
+            await stories.mark_if_expired(message, self.http, (run.graph.base_url,))
         reply_to_text: str | None = None
         if message.reply_to:
             target = await Message.get_or_none(
@@ -232,6 +236,7 @@ class Poster:
             is_deleted=message.is_deleted,
             reply_to_text=reply_to_text,
             copied=copied,
+            attachments=[] if message.is_deleted else list(message.attachments or []),
         )
         return view, files
 
@@ -240,8 +245,8 @@ class Poster:
     ) -> tuple[Copied | None, media.Download | None]:
         kind = str(item.get("type") or "file")
         caption = _text(item.get("caption"))
-        if kind in ("story", "story_mention"):
-            return None, None  # the message kind says it; the story's media is not kept
+        if kind in CONTEXT_KINDS:
+            return None, None  # shown in words (bot/thread/context.py); a story's media is not kept
         link = _text(item.get("url"))
         if kind not in media.UPLOADABLE or not fetchable:  # an agent's link is shown, not fetched
             return Copied(kind, False, caption=caption, link=link), None

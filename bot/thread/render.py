@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.thread import context
 from bot.thread.text import escape, snippet
 from inbox.platforms.events import MessageKind
 from inbox.platforms.registry import get_adapter
@@ -93,6 +94,8 @@ class MessageView:
     is_deleted: bool = False
     reply_to_text: str | None = None
     copied: list[Copied] = field(default_factory=list)
+    # The stored attachment entries (Messenger / Instagram context: referral, place, story, edit).
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def neutral_name(name: str) -> str:
@@ -175,6 +178,9 @@ def message_text(view: MessageView) -> str:
         lines.append(f"_sent a message that can't be shown here; open {where} to see it_")
     if body:
         lines.append(body + (" _(quick reply)_" if kind == MessageKind.QUICK_REPLY else ""))
+    if body and context.is_edited(view.attachments):
+        lines[-1] += " _(edited)_"
+    lines.extend(context.slack_lines(view.attachments))
     lines.extend(_attachment_lines(view))
     return "\n".join(lines) or "_(empty message)_"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +18,7 @@ from inbox.platforms.events import (
     Ignored,
     InboundMessage,
     MessageDeleted,
+    MessageEdited,
     MessageKind,
     PayloadError,
     Reaction,
@@ -39,6 +42,14 @@ def dig(value: Any, *keys: str) -> Any:
 def str_at(value: Any, *keys: str) -> str | None:
     """The non-empty string at a nested dict path, else None."""
     found = dig(value, *keys)
+    return found if isinstance(found, str) and found else None
+
+
+def id_at(value: Any, *keys: str) -> str | None:
+    """An id at a nested path: a non-empty string, or an integer (early payloads) as text."""
+    found = dig(value, *keys)
+    if isinstance(found, int) and not isinstance(found, bool) and found >= 0:
+        return str(found)
     return found if isinstance(found, str) and found else None
 
 
@@ -116,7 +127,7 @@ def parse_messaging_body(platform: str, webhook_object: str, payload: Any) -> li
 def _parse_entry(platform: str, entry: Any) -> list[Event]:
     if not isinstance(entry, dict):
         return [ignored(platform, "entry is not an object", None, entry)]
-    account_id = str_at(entry, "id")
+    account_id = id_at(entry, "id")
     if account_id is None:
         return [ignored(platform, "entry has no id", None, entry)]
     if not any(key in entry for key in ("messaging", "standby", "changes")):
@@ -125,7 +136,8 @@ def _parse_entry(platform: str, entry: Any) -> list[Event]:
     for key in ("messaging", "standby"):
         items = entry.get(key)
         if isinstance(items, list):
-            events.extend(_parse_item(platform, account_id, item) for item in items)
+            entry_ms = entry.get("time")
+            events.extend(_parse_item(platform, account_id, item, entry_ms) for item in items)
         elif key in entry:
             events.append(ignored(platform, f"entry.{key} is not a list", account_id, entry))
     if "changes" in entry:
@@ -143,22 +155,43 @@ class _Item:
     sender: str | None
     recipient: str | None
     timestamp: datetime
-    timestamp_ms: int
+    timestamp_ms: int | None  # None: the item had no time of its own (receipt time used)
     raw: dict[str, Any]
 
     def ignore(self, reason: str) -> Ignored:
         """An Ignored event for this item."""
         return ignored(self.platform, reason, self.account_id, self.raw)
 
+    def synthetic_id(self, prefix: str) -> str:
+        """An id for an item Meta gives none, the same for every retry of the item."""
+        if self.timestamp_ms is not None:
+            return f"{prefix}:{self.sender}:{self.timestamp_ms}"
+        digest = hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()
+        return f"{prefix}:{self.sender}:{digest[:24]}"
 
-def _parse_item(platform: str, account_id: str, item: Any) -> Event:
+
+def _item_time(item: dict[str, Any], entry_ms: Any) -> tuple[datetime, int | None]:
+    """An item's time: its `timestamp`, else a receipt's watermark, else the entry's time,
+    else now (the receipt time).
+
+    Meta's documented `message_deliveries` sample carries only `mids` and `watermark`; some
+    SDKs' samples carry ISO strings. A customer's message is never dropped for its time.
+    """
+    for raw in (item.get("timestamp"), *(dig(item, k, "watermark") for k in ("delivery", "read"))):
+        when = ms_to_datetime(raw)
+        if when is not None and isinstance(raw, int):
+            return when, raw
+    when = ms_to_datetime(entry_ms)
+    if when is not None and isinstance(entry_ms, int):
+        return when, entry_ms
+    return datetime.now(UTC), None
+
+
+def _parse_item(platform: str, account_id: str, item: Any, entry_ms: Any = None) -> Event:
     if not isinstance(item, dict):
         return ignored(platform, "messaging item is not an object", account_id, item)
-    raw_ms = item.get("timestamp")
-    when = ms_to_datetime(raw_ms)
-    if when is None or not isinstance(raw_ms, int):
-        return ignored(platform, "messaging item has no valid timestamp", account_id, item)
-    sender, recipient = str_at(item, "sender", "id"), str_at(item, "recipient", "id")
+    when, raw_ms = _item_time(item, entry_ms)
+    sender, recipient = id_at(item, "sender", "id"), id_at(item, "recipient", "id")
     ctx = _Item(platform, account_id, sender, recipient, when, raw_ms, item)
     for key, handler in _HANDLERS:
         if key in item:
@@ -175,11 +208,61 @@ class _Content(NamedTuple):
     reply_to: str | None
 
 
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None and v != ""}
+
+
+def _location(raw: dict[str, Any]) -> Attachment:
+    """A shared place: its coordinates, its title and Meta's map link."""
+    details = _present(
+        latitude=_number(dig(raw, "payload", "coordinates", "lat")),
+        longitude=_number(dig(raw, "payload", "coordinates", "long")),
+        name=str_at(raw, "title") or str_at(raw, "payload", "title"),
+        url=str_at(raw, "url") or str_at(raw, "payload", "url"),
+    )
+    return Attachment(type="location", details=details)
+
+
 def _attachment(raw: dict[str, Any]) -> Attachment:
     kind = str_at(raw, "type") or "unknown"
-    if kind == "story_mention":  # the story's CDN media must not be kept
-        return Attachment(type=kind)
-    return Attachment(type=kind, url=str_at(raw, "payload", "url"))
+    if kind == "location":
+        return _location(raw)
+    # A story's CDN link may be kept (and is shown as a link); its media never is.
+    url = str_at(raw, "payload", "url") or str_at(raw, "url") or str_at(raw, "URL")
+    details = _present(
+        title=str_at(raw, "title") or str_at(raw, "payload", "title"),
+        story_id=id_at(raw, "payload", "id") if kind == "story_mention" else None,
+        reel_video_id=id_at(raw, "payload", "reel_video_id"),
+    )
+    return Attachment(type=kind, url=url, details=details or None)
+
+
+def referral_attachment(referral: Any) -> Attachment | None:
+    """Where the customer came from (an ad, an m.me / ig.me link), as a context attachment."""
+    if not isinstance(referral, dict):
+        return None
+    details = _present(
+        source_type=str_at(referral, "source"),
+        ref=id_at(referral, "ref"),
+        source_id=id_at(referral, "ad_id"),
+        headline=str_at(referral, "ads_context_data", "ad_title"),
+        source_url=str_at(referral, "ads_context_data", "photo_url")
+        or str_at(referral, "ads_context_data", "video_url")
+        or str_at(referral, "referer_uri"),
+        post_id=id_at(referral, "ads_context_data", "post_id"),
+    )
+    return Attachment(type="referral", details=details)
+
+
+def _story_reply(story: dict[str, Any]) -> Attachment:
+    details = _present(story_id=id_at(story, "id"))
+    return Attachment(type="story", url=str_at(story, "url"), details=details or None)
 
 
 def _content(message: dict[str, Any]) -> _Content:
@@ -193,17 +276,24 @@ def _content(message: dict[str, Any]) -> _Content:
         kind = MessageKind.STORY_MENTION
     elif isinstance(dig(message, "reply_to", "story"), dict):
         kind = MessageKind.STORY_REPLY
-        found.append(Attachment(type="story"))
+        found.append(_story_reply(message["reply_to"]["story"]))
     elif payload is not None:
         kind = MessageKind.QUICK_REPLY
     elif "template" in types:
         kind = MessageKind.TEMPLATE
-    elif text is None and (not found or types == {"fallback"}):
-        kind = MessageKind.UNSUPPORTED
+    elif text is None and "location" in types:
+        kind = MessageKind.LOCATION
+    elif text is None and all(a.type == "fallback" and not a.url for a in found):
+        kind = MessageKind.UNSUPPORTED  # nothing, or a share Meta could not describe
+    elif text is None and types & {"share", "ig_reel", "reel", "post", "ig_post", "fallback"}:
+        kind = MessageKind.SHARE
     elif text is None:
         kind = MessageKind.MEDIA
     else:
         kind = MessageKind.TEXT
+    came_from = referral_attachment(message.get("referral"))
+    if came_from is not None:
+        found.append(came_from)
     reply_to = str_at(message, "reply_to", "mid")
     return _Content(kind, text, tuple(found), payload, reply_to)
 
@@ -251,7 +341,8 @@ def _postback(ctx: _Item, postback: Any) -> Event:
         return ctx.ignore("postback is not an object")
     if ctx.sender is None:
         return ctx.ignore("postback has no sender id")
-    mid = str_at(postback, "mid") or f"postback:{ctx.sender}:{ctx.timestamp_ms}"
+    mid = str_at(postback, "mid") or ctx.synthetic_id("postback")
+    came_from = referral_attachment(postback.get("referral"))
     return InboundMessage(
         platform=ctx.platform,
         account_id=ctx.account_id,
@@ -260,7 +351,48 @@ def _postback(ctx: _Item, postback: Any) -> Event:
         timestamp=ctx.timestamp,
         text=str_at(postback, "title"),
         kind=MessageKind.POSTBACK,
+        attachments=(came_from,) if came_from is not None else (),
         payload=str_at(postback, "payload"),
+    )
+
+
+def _referral(ctx: _Item, referral: Any) -> Event:
+    """`messaging_referrals`: a customer came back through an ad or an m.me / ig.me link."""
+    came_from = referral_attachment(referral)
+    if came_from is None:
+        return ctx.ignore("referral is not an object")
+    if ctx.sender is None:
+        return ctx.ignore("referral has no sender id")
+    return InboundMessage(
+        platform=ctx.platform,
+        account_id=ctx.account_id,
+        message_id=ctx.synthetic_id("referral"),
+        sender_id=ctx.sender,
+        timestamp=ctx.timestamp,
+        kind=MessageKind.REFERRAL,
+        attachments=(came_from,),
+        payload=(came_from.details or {}).get("ref"),
+    )
+
+
+def _edit(ctx: _Item, edit: Any) -> Event:
+    """`message_edits` (Messenger) / `message_edit` (Instagram): the new text of a message."""
+    if not isinstance(edit, dict):
+        return ctx.ignore("message_edit is not an object")
+    mid, text = str_at(edit, "mid"), edit.get("text")
+    if mid is None or ctx.sender is None or not isinstance(text, str):
+        return ctx.ignore("message_edit has no mid, sender id or text")
+    count = edit.get("num_edit")
+    if isinstance(count, str) and count.isascii() and count.isdigit() and len(count) < 6:
+        count = int(count)
+    return MessageEdited(
+        platform=ctx.platform,
+        account_id=ctx.account_id,
+        message_id=mid,
+        sender_id=ctx.sender,
+        timestamp=ctx.timestamp,
+        text=text,
+        edit_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
     )
 
 
@@ -311,6 +443,8 @@ _HANDLERS: tuple[tuple[str, Callable[[_Item, Any], Event]], ...] = (
     ("reaction", _reaction),
     ("delivery", partial(_receipt, status=DeliveryStatus.DELIVERED)),
     ("read", partial(_receipt, status=DeliveryStatus.READ)),
+    ("message_edit", _edit),
+    ("referral", _referral),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class MessageKind(StrEnum):
@@ -18,6 +19,10 @@ class MessageKind(StrEnum):
     STORY_REPLY = "story_reply"
     TEMPLATE = "template"
     UNSUPPORTED = "unsupported"
+    # Messenger / Instagram
+    LOCATION = "location"
+    SHARE = "share"
+    REFERRAL = "referral"
 
 
 class DeliveryStatus(StrEnum):
@@ -53,6 +58,8 @@ class Attachment:
     caption: str | None = None
     mime_type: str | None = None
     media_id: str | None = None
+    # A structured part's fields (a place, where the customer came from, a story's id).
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +132,19 @@ class MessageDeleted:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageEdited:
+    """The customer edited one of their messages: `text` is the new content."""
+
+    platform: str
+    account_id: str
+    message_id: str
+    sender_id: str
+    timestamp: datetime
+    text: str
+    edit_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Ignored:
     """A part of the body that was not understood; logged and skipped, never an error."""
 
@@ -134,4 +154,4 @@ class Ignored:
     raw: dict[str, object] = field(default_factory=dict, compare=False)
 
 
-Event = InboundMessage | Echo | StatusUpdate | Reaction | MessageDeleted | Ignored
+Event = InboundMessage | Echo | StatusUpdate | Reaction | MessageDeleted | MessageEdited | Ignored

@@ -27,12 +27,13 @@ from inbox.platforms.events import (
     Ignored,
     InboundMessage,
     MessageDeleted,
+    MessageEdited,
     Reaction,
     StatusUpdate,
 )
 from inbox.services.ingest import storage_pg
 from inbox.services.ingest.items import IngestResult, StoreItem
-from inbox.services.ingest.updates import mark_deleted, set_reaction, update_status
+from inbox.services.ingest.updates import apply_edit, mark_deleted, set_reaction, update_status
 
 # Ids longer than their columns are not ids a platform sends; such events are skipped.
 _ID_LIMITS = {
@@ -299,6 +300,8 @@ async def apply_batch(items: list[StoreItem], now: datetime) -> None:
             await set_reaction(item, account, event)
         elif isinstance(event, MessageDeleted):
             await mark_deleted(item, account, event)
+        elif isinstance(event, MessageEdited):
+            await apply_edit(item, account, event)
     if accounts:
         await PlatformAccount.filter(id__in=[a.id for a in accounts.values()]).update(
             last_webhook_at=now

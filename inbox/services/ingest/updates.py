@@ -10,10 +10,16 @@ from inbox.platforms.events import (
     DELIVERY_RANK,
     DeliveryStatus,
     MessageDeleted,
+    MessageEdited,
     Reaction,
     StatusUpdate,
 )
 from inbox.services.ingest.items import StoreItem
+
+# `slack_status` of a posted customer message whose post no longer says what the row says
+# (an edit, a story that expired): the mirror updates the post in place, then sets UPDATED.
+TEXT_BEHIND = "stale"
+TEXT_UPDATED = "updated"
 
 
 async def update_status(item: StoreItem, account: PlatformAccount, event: StatusUpdate) -> None:
@@ -76,3 +82,27 @@ async def mark_deleted(item: StoreItem, account: PlatformAccount, event: Message
     # The customer unsent it: keep the row (ids, thread mapping) but not what it said.
     await Message.filter(id=target.id).update(is_deleted=True, content="", attachments=[])
     item.result.events.append(domain.MessageDeleted.of(account, target))
+
+
+async def apply_edit(item: StoreItem, account: PlatformAccount, event: MessageEdited) -> None:
+    """A customer's edit: the new text replaces the old, which is kept as an `edit` entry."""
+    target = await _target(item, account, event.message_id, "edit")
+    if target is None or not target.is_incoming or target.is_deleted:
+        return
+    edits = [a for a in target.attachments or [] if a.get("type") == "edit"]
+    count = event.edit_count if event.edit_count is not None else len(edits) + 1
+    if any(a.get("count") == count for a in edits) or target.content == event.text:
+        return  # a retried webhook: this edit is already applied
+    entry = {
+        "type": "edit",
+        "count": count,
+        "previous": target.content,
+        "at": event.timestamp.isoformat(),
+    }
+    target.content = event.text
+    target.attachments = [*(target.attachments or []), entry]
+    changes: dict[str, Any] = {"content": target.content, "attachments": target.attachments}
+    if target.slack_ts is not None and target.slack_status != "deleted":
+        changes["slack_status"] = TEXT_BEHIND
+    await Message.filter(id=target.id).update(**changes)
+    item.result.events.append(domain.MessageEdited.of(account, target))
