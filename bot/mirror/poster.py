@@ -244,7 +244,9 @@ class Poster:
         self, item: dict[str, object], index: int, fetchable: bool
     ) -> tuple[Copied | None, media.Download | None]:
         kind = str(item.get("type") or "file")
-        caption = _text(item.get("caption"))
+        details = item.get("details")
+        title = details.get("title") if isinstance(details, dict) else None
+        caption = _text(item.get("caption")) or _text(title)  # a shared link's or reel's title
         if kind in CONTEXT_KINDS:
             return None, None  # shown in words (bot/thread/context.py); a story's media is not kept
         link = _text(item.get("url"))

@@ -24,6 +24,12 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def web_link(value: object) -> str | None:
+    """An http(s) link, else None (a placeholder or another scheme is never linked)."""
+    text = _text(value)
+    return text if text and text.lower().startswith(("https://", "http://")) else None
+
+
 def _details(item: Mapping[str, Any]) -> Mapping[str, Any]:
     found = item.get("details")
     return found if isinstance(found, Mapping) else {}
@@ -44,7 +50,7 @@ def map_link(item: Mapping[str, Any]) -> str | None:
     where = _coordinates(details)
     if where is not None:
         return MAP_URL.format(lat=where[0], lon=where[1])
-    return _text(details.get("url"))
+    return web_link(details.get("url"))
 
 
 def place_words(item: Mapping[str, Any]) -> str:
@@ -101,7 +107,7 @@ def slack_lines(attachments: list[dict[str, Any]] | None) -> list[str]:
     lines += [f"_sent a location:_ {location_link(a)}" for a in places]
     story = story_of(items)
     if story is not None:
-        url = _text(story.get("url"))
+        url = web_link(story.get("url"))
         if story.get("expired"):
             lines.append(f"_{STORY_EXPIRED}_")
         elif url:
