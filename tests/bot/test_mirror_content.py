@@ -7,6 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from inbox.models import Message
+from inbox.netguard import GuardedHttp
+from inbox.services.stories import TIMEOUT, check_recent
 from tests.bot.conftest import (
     CHANNEL,
     CUSTOMER,
@@ -14,6 +16,7 @@ from tests.bot.conftest import (
     messenger_items,
     messenger_text,
     now_ms,
+    settle,
     whatsapp_message,
 )
 from tests.factories import make_account
@@ -213,3 +216,31 @@ async def test_a_story_whose_link_answers_410_is_shown_as_expired(loop: Loop) ->
     assert post["text"] == "_mentioned Shop IG in their story_\n_the story has expired_"
     [stored] = (await Message.get(platform_message_id="ig_story_gone")).attachments
     assert stored == {"type": "story_mention", "url": cdn, "expired": True}
+
+
+async def test_the_hourly_check_marks_a_story_expired_and_updates_its_post(loop: Loop) -> None:
+    account = await make_account(
+        loop.workspace, "instagram", key=loop.settings.token_encryption_keys[0], name="Shop IG"
+    )
+    answers = [200]
+
+    async def story(request: web.Request, path: str, body: Any) -> web.Response:
+        return web.Response(status=answers[-1], body=PHOTO if answers[-1] == 200 else b"")
+
+    loop.graph.routes["GET /cdn/later.jpg"] = story
+    cdn = f"{loop.graph.url}/cdn/later.jpg"
+    await loop.webhook("instagram", _story_mention(account.external_id, cdn, "ig_story_later"))
+    [root] = loop.slack.roots(CHANNEL)
+    [post] = loop.slack.thread(CHANNEL, root["ts"])
+    assert post["text"].endswith(f"<{cdn}|open the story>")
+
+    async with GuardedHttp(TIMEOUT) as http:
+        assert await check_recent(http, loop.bus, (loop.graph.url,)) == 0
+        answers.append(404)  # the author deleted it, or its 24 hours are over
+        assert await check_recent(http, loop.bus, (loop.graph.url,)) == 1
+        assert await check_recent(http, loop.bus, (loop.graph.url,)) == 0  # checked once
+    await settle()
+    [post] = loop.slack.thread(CHANNEL, root["ts"])
+    assert post["text"] == "_mentioned Shop IG in their story_\n_the story has expired_"
+    [updated] = loop.slack.called("chat.update")[-1:]
+    assert updated.args["ts"] == post["ts"]

@@ -5,6 +5,7 @@ import { get, patch, post, query } from '../api.js';
 import { describe, showError } from '../alerts.js';
 import { ago, clock, fill, h, platformIcon, platformName, safeUrl } from '../dom.js';
 import * as live from '../ws.js';
+import { CONTEXT_TYPES, isEdited, metaContext } from './meta_context.js';
 
 const PAGE = 50;
 const READERS = 4;
@@ -20,8 +21,9 @@ async function pool(items, size, work) {
 
 const personOf = (c) => c.participant_name || c.participant_id || 'Customer';
 
-function attachmentLinks(attachments) {
-  if (!Array.isArray(attachments) || !attachments.length) return null;
+function attachmentLinks(all) {
+  const attachments = Array.isArray(all) ? all.filter((a) => !CONTEXT_TYPES.has(a.type)) : [];
+  if (!attachments.length) return null;
   return h('ul', { class: 'attachments' }, attachments.map((a) => {
     const label = `📎 ${a.type || 'file'}${a.caption ? `: ${a.caption}` : ''}`;
     const url = safeUrl(a.url);
@@ -33,14 +35,14 @@ function messageItem(m) {
   const who = m.is_incoming ? m.sender_name || 'Customer' : m.agent || 'Business';
   let body;
   if (m.is_deleted) body = h('p', { class: 'text muted' }, 'This message was unsent.');
-  else if (m.content) body = h('p', { class: 'text' }, m.content);
+  else if (m.content) body = h('p', { class: 'text' }, m.content, isEdited(m) ? h('span', { class: 'muted small edited' }, ' (edited)') : null);
   else if (!m.attachments?.length) body = h('p', { class: 'text muted' }, `[${m.kind || 'message'}]`);
   const status = m.is_incoming ? null : h('span', { class: 'status', dataset: { status: m.status } },
     m.status === 'failed' && m.error_message ? `failed: ${m.error_message}` : m.status);
   return h('li', { class: `msg ${m.is_incoming ? 'in' : 'out'}`, dataset: { messageId: m.id } },
     h('div', { class: 'bubble' },
       m.reply_to ? h('p', { class: 'small muted' }, '↪ reply to an earlier message') : null,
-      body, attachmentLinks(m.attachments),
+      m.is_deleted ? null : metaContext(m), body, attachmentLinks(m.attachments),
       m.reaction ? h('span', { class: 'reaction', title: 'reaction' }, m.reaction) : null),
     h('div', { class: 'msg-meta' }, `${who} · ${clock(m.received_at)}`, status ? ' · ' : null, status));
 }
@@ -271,6 +273,9 @@ export async function render(main, route) {
     },
     message_deleted(frame) {
       updateMessage({ id: frame.message_id, is_deleted: true, content: '', attachments: [] });
+    },
+    message_edited(frame) {
+      if (frame.message) updateMessage(frame.message);
     },
     message_reaction(frame) {
       updateMessage({ id: frame.message_id, reaction: frame.emoji });
