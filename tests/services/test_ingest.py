@@ -273,3 +273,35 @@ async def test_conversations_are_per_account(accounts: dict[str, PlatformAccount
     }
     assert uuid.UUID(str(messages[0].conversation_id)) in {c.id for c in conversations}  # type: ignore[attr-defined]
     assert FIXTURE_ACCOUNTS["messenger"] == accounts["messenger"].external_id
+
+
+async def test_an_edit_replaces_the_text_once_and_keeps_the_old_one(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    body = load_fixture("messenger", "quick_reply")
+    body["entry"][0]["messaging"][0]["message"]["mid"] = "<MESSAGE_ID>"  # the edit's target
+    await ingest("messenger", body)
+    edit = load_fixture("messenger", "message_edit")
+    first = await ingest("messenger", edit)
+    again = await ingest("messenger", edit)
+    message = await Message.get()
+    assert message.content == "<TEXT>"
+    assert message.attachments == [
+        {
+            "type": "edit",
+            "count": 1,
+            "previous": "hello, world!",
+            "at": "2016-03-22T17:47:36.463000+00:00",
+        }
+    ]
+    assert [e.type for e in first.events] == ["message_edited"]
+    assert again.events == []
+
+
+async def test_an_edit_of_an_unknown_message_is_logged_not_stored(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    result = await ingest("messenger", load_fixture("messenger", "message_edit"))
+    assert result.skipped == ["edit of unknown message <MESSAGE_ID>"]
+    assert await Message.all().count() == 0
+    assert "edit of unknown message" in ((await WebhookLog.get()).error or "")

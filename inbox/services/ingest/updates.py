@@ -20,6 +20,8 @@ from inbox.services.ingest.items import StoreItem
 # (an edit, a story that expired): the mirror updates the post in place, then sets UPDATED.
 TEXT_BEHIND = "stale"
 TEXT_UPDATED = "updated"
+# Meta lets a customer edit a message five times; older versions beyond this are dropped.
+EDITS_KEPT = 10
 
 
 async def update_status(item: StoreItem, account: PlatformAccount, event: StatusUpdate) -> None:
@@ -100,7 +102,8 @@ async def apply_edit(item: StoreItem, account: PlatformAccount, event: MessageEd
         "at": event.timestamp.isoformat(),
     }
     target.content = event.text
-    target.attachments = [*(target.attachments or []), entry]
+    others = [a for a in target.attachments or [] if a.get("type") != "edit"]
+    target.attachments = [*others, *edits[-(EDITS_KEPT - 1) :], entry]
     changes: dict[str, Any] = {"content": target.content, "attachments": target.attachments}
     if target.slack_ts is not None and target.slack_status != "deleted":
         changes["slack_status"] = TEXT_BEHIND
