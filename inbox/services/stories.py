@@ -7,6 +7,7 @@ answers 404 or 410 the message's story entry is marked `expired` and shown as su
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ GONE = frozenset({404, 410})
 # How long after a story message its link is still checked (a story lives 24 hours).
 WATCH = timedelta(hours=48)
 TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=5)
+CHECK_SECONDS = 10  # a slow CDN never holds a thread's posts up for longer
 
 
 def _story(message: Message) -> dict[str, Any] | None:
@@ -39,7 +41,7 @@ def _story(message: Message) -> dict[str, Any] | None:
 async def link_gone(http: GuardedHttp, url: str, trusted: Iterable[str] = ()) -> bool:
     """True when the story's link answers 404/410; any other answer or failure says nothing."""
     try:
-        async with http.get(url, trusted=trusted) as response:
+        async with asyncio.timeout(CHECK_SECONDS), http.get(url, trusted=trusted) as response:
             return response.status in GONE
     except (Refused, aiohttp.ClientError, TimeoutError) as exc:
         log.info("story link not checked (%s)", type(exc).__name__)
