@@ -302,6 +302,12 @@ CASES = [
     ),
     Case(
         "instagram",
+        "quick_reply",
+        Row("<MID>", "quick_reply", "<SOME_TEXT>", []),
+        "&lt;SOME_TEXT&gt; _(quick reply)_",
+    ),
+    Case(
+        "instagram",
         "standby",
         Row(
             "message-id-1",

@@ -155,6 +155,21 @@ def test_unreaction() -> None:
     ]
 
 
+def test_quick_reply() -> None:
+    assert parse("quick_reply") == [
+        InboundMessage(
+            platform="instagram",
+            account_id=IG,
+            message_id="<MID>",
+            sender_id="<IGSID>",
+            timestamp=at(1502905976377),
+            text="<SOME_TEXT>",
+            kind=MessageKind.QUICK_REPLY,
+            payload="<PAYLOAD>",
+        )
+    ]
+
+
 def test_icebreaker_postback() -> None:
     assert parse("postback") == [
         InboundMessage(
