@@ -389,3 +389,62 @@ def test_numeric_ids_of_early_payloads_are_read_as_text() -> None:
     )
     assert isinstance(event, InboundMessage)
     assert (event.account_id, event.sender_id) == ("510512709009335", "353463854777868")
+
+
+def test_a_location_keeps_its_title_and_metas_map_link() -> None:
+    """The shape Messenger sent in 2016 (title and url beside the payload), read in full."""
+    url = "https://www.facebook.com/l.php?u=https%3A%2F%2Fwww.bing.com%2Fmaps"
+    attachment = {
+        "title": "Kuan's Location",
+        "url": url,
+        "type": "location",
+        "payload": {"coordinates": {"lat": 40.740507163823, "long": -74.007804460413}},
+    }
+    item = {
+        "sender": {"id": PSID},
+        "timestamp": 9,
+        "message": {"mid": "m", "attachments": [attachment]},
+    }
+    [event] = ADAPTER.parse({"object": "page", "entry": [{"id": PAGE, "messaging": [item]}]})
+    assert isinstance(event, InboundMessage) and event.kind is MessageKind.LOCATION
+    assert event.attachments == (
+        Attachment(
+            type="location",
+            details={
+                "latitude": 40.740507163823,
+                "longitude": -74.007804460413,
+                "name": "Kuan's Location",
+                "url": url,
+            },
+        ),
+    )
+
+
+def test_a_message_from_an_ad_carries_where_it_came_from() -> None:
+    referral = {
+        "ref": "r",
+        "ad_id": "6045246247433",
+        "source": "ADS",
+        "type": "OPEN_THREAD",
+        "ads_context_data": {"ad_title": "Blue sneakers", "photo_url": "https://x/y.jpg"},
+    }
+    item = {
+        "sender": {"id": PSID},
+        "timestamp": 9,
+        "message": {"mid": "m", "text": "Still on sale?", "referral": referral},
+    }
+    [event] = ADAPTER.parse({"object": "page", "entry": [{"id": PAGE, "messaging": [item]}]})
+    assert isinstance(event, InboundMessage)
+    assert (event.kind, event.text) == (MessageKind.TEXT, "Still on sale?")
+    assert event.attachments == (
+        Attachment(
+            type="referral",
+            details={
+                "source_type": "ADS",
+                "ref": "r",
+                "source_id": "6045246247433",
+                "headline": "Blue sneakers",
+                "source_url": "https://x/y.jpg",
+            },
+        ),
+    )
