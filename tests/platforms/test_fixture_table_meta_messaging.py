@@ -431,6 +431,19 @@ CASES = [
     ),
     Case(
         "instagram",
+        "unreaction",
+        Row("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxEcho0001", "text", "love it", []),
+        "love it",
+        marks=[],
+        setup=customer_said(
+            "instagram",
+            "1192837465019283",
+            "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxEcho0001",
+            "love it",
+        ),
+    ),
+    Case(
+        "instagram",
         "seen",
         Row("message-id-1", "text", "Sure, it ships tomorrow.", [], False, "read"),
         "Sure, it ships tomorrow.",
