@@ -160,9 +160,22 @@ def _order(details: Mapping[str, Any], customer: str) -> list[Line]:
 
 
 def _referral(details: Mapping[str, Any], customer: str) -> list[Line]:
-    what = "post" if details.get("source_type") == "post" else "ad"
+    source = str(details.get("source_type") or "").upper()
+    ref = details.get("ref")
     title = details.get("headline") or details.get("body")
-    text = f"came from the {what} “{title}”" if title else f"came from an {what}"
+    if source == "POST":
+        what = f"the post “{title}”" if title else "a post"
+    elif source in ("AD", "ADS") or details.get("source_id"):
+        what = f"the ad “{title}”" if title else "an ad"
+    elif source in ("SHORTLINK", "SHORT-URL", "SHORTLINKS"):
+        what = "an m.me link"
+    elif source == "IGME-SOURCE-LINK":
+        what = "an ig.me link"
+    elif source == "CUSTOMER_CHAT_PLUGIN":
+        what = "the chat plugin on your website"
+    else:
+        what = f"a {source.lower()} referral" if source else "a referral"
+    text = f"came from {what}" + (f" (ref {ref})" if ref else "")
     return [Line(text, safe_url(details.get("source_url")), context=True)]
 
 

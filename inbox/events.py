@@ -186,7 +186,7 @@ class MessageDeleted(Event):
 
 @dataclass(frozen=True, slots=True)
 class MessageEdited(Event):
-    """The customer edited a message; `content` is what it says now."""
+    """The customer edited a message; carries the message as it reads now."""
 
     type: ClassVar[str] = "message_edited"
     browser: ClassVar[bool] = True
@@ -194,12 +194,17 @@ class MessageEdited(Event):
     workspace_id: uuid.UUID
     message_id: uuid.UUID
     conversation_id: uuid.UUID
-    content: str
+    message: Wire
 
     @classmethod
-    def of(cls, account: PlatformAccount, target: Message, content: str) -> MessageEdited:
-        """The event of the account's message `target` edited to `content`."""
-        return cls(account.workspace_id, target.id, target.conversation_id, content)
+    def of(cls, account: PlatformAccount, target: Message) -> MessageEdited:
+        """The event of the account's message `target`, edited (the row as it is now)."""
+        return cls(
+            account.workspace_id,
+            target.id,
+            target.conversation_id,
+            message_dict(target, account.platform),
+        )
 
 
 @dataclass(frozen=True, slots=True)

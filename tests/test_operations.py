@@ -66,7 +66,7 @@ SLACK_SECRETS = {
 PAGE_TOKEN = "EAA-page-token-never-logged"
 SLACK_CHANNEL = "C0OPS"
 PASSWORD = "password-never-logged-42"
-CUSTOMER_TEXT = "Is the blue model still available?"
+CUSTOMER_TEXT = load_fixture("messenger", "text")["entry"][0]["messaging"][0]["message"]["text"]
 AGENT_TEXT = "Agent reply text that is never logged"
 
 

@@ -16,7 +16,16 @@ from inbox.graph import GraphClient
 from inbox.hooks import Hooks
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.settings import Settings
-from inbox.tasks import analytics, maintenance, sending, sessions, sync, templates, tokens
+from inbox.tasks import (
+    analytics,
+    maintenance,
+    sending,
+    sessions,
+    stories,
+    sync,
+    templates,
+    tokens,
+)
 from inbox.tasks.broker import broker
 from inbox.tasks.scheduler import LeaderScheduler
 
@@ -28,6 +37,7 @@ TASK_MODULES: tuple[ModuleType, ...] = (
     tokens,
     sessions,
     templates,
+    stories,
     mirror_tasks,
     report_tasks,
 )

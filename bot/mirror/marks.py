@@ -16,22 +16,19 @@ from typing import Any
 from tortoise.expressions import F, Q
 
 from bot.mirror.queries import differ
+from bot.mirror.rerender import show_rerenders
 from bot.slack.errors import ChannelGone, SlackRefused, call
 from bot.templates.blocks import open_button
 from bot.thread.blocks import STATUS_MARKS, failure_notice
 from bot.thread.mapping import Run
 from bot.thread.render import (
-    Copied,
-    MessageView,
     customer_author,
-    message_text,
     reaction_text,
     unsent_text,
 )
 from bot.thread.text import reaction_name
 from inbox.models import Message, Outbox
 from inbox.platforms.outbound import EXPLANATIONS, RETRY_USELESS, SendErrorKind, classify
-from inbox.services.ingest.updates import EDIT_PENDING, EDIT_SHOWN
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +42,7 @@ async def show_changes(run: Run) -> None:
     if run.conversation.slack_thread_ts is None:
         return
     await _deletions(run)
-    await _edits(run)
+    await show_rerenders(run)
     await _reactions(run)
     await _statuses(run)
 
@@ -80,39 +77,6 @@ async def _deletions(run: Run) -> None:
         request = run.slack.chat_update(channel=run.channel, ts=str(message.slack_ts), text=text)
         await _tolerant(run, "chat.update", request)
         await Message.filter(id=message.id).update(slack_status="deleted")
-
-
-def edited_text(run: Run, message: Message) -> str:
-    """A customer's edited message as its post now reads."""
-    view = MessageView(
-        platform=run.platform,
-        customer=run.customer,
-        account_name=run.account.name or run.account.external_id,
-        is_incoming=True,
-        kind=message.kind,
-        content=message.content,
-        source=message.source,
-        copied=[Copied(str(a.get("type") or "file"), True) for a in message.attachments or []],
-    )
-    return message_text(view) + "\n_(edited)_"
-
-
-async def _edits(run: Run) -> None:
-    rows = await Message.filter(
-        conversation_id=run.conversation.id,
-        is_deleted=False,
-        slack_status=EDIT_PENDING,
-        slack_posted=True,
-        slack_ts__isnull=False,
-    ).order_by("received_at")
-    for message in rows:
-        await run.renew()
-        text = edited_text(run, message)
-        request = run.slack.chat_update(channel=run.channel, ts=str(message.slack_ts), text=text)
-        await _tolerant(run, "chat.update", request)
-        await Message.filter(id=message.id, slack_status=EDIT_PENDING).update(
-            slack_status=EDIT_SHOWN
-        )
 
 
 async def _reactions(run: Run) -> None:

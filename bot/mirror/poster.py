@@ -15,13 +15,14 @@ from bot.slack.errors import (
     call,
 )
 from bot.templates.blocks import category_words
+from bot.thread.context import CONTEXT_KINDS
 from bot.thread.mapping import MESSAGE_EVENT, Run, dashboard_url
 from bot.thread.render import Copied, MessageView, attachment_words, author, message_text, metadata
 from bot.thread.text import escape
 from inbox.display import media_words
 from inbox.models import Conversation, Message, Outbox
 from inbox.netguard import GuardedHttp
-from inbox.platforms.parts import PART_TYPES
+from inbox.services import stories
 from inbox.services.accounts.crypto import TokenDecryptError
 from inbox.services.templates.sending import stored_template
 from inbox.settings import tunable
@@ -208,6 +209,8 @@ class Poster:
 
     async def _prepare(self, message: Message) -> tuple[MessageView, list[media.Download]]:
         run = self.run
+        if message.kind in stories.STORY_MESSAGES and message.slack_ts is None:
+            await stories.mark_if_expired(message, self.http, (run.graph.base_url,))
         reply_to_text: str | None = None
         if message.reply_to:
             target = await Message.get_or_none(
@@ -237,7 +240,7 @@ class Poster:
             reply_to_text=reply_to_text,
             copied=copied,
             template=template_label(message),
-            parts=[] if message.is_deleted else list(message.attachments or []),
+            attachments=[] if message.is_deleted else list(message.attachments or []),
         )
         return view, files
 
@@ -245,11 +248,11 @@ class Poster:
         self, item: dict[str, object], index: int, fetchable: bool
     ) -> tuple[Copied | None, media.Download | None]:
         kind = str(item.get("type") or "file")
-        caption = _text(item.get("caption"))
-        if kind in ("story", "story_mention"):
-            return None, None  # the message kind says it; the story's media is not kept
-        if kind in PART_TYPES:
-            return None, None  # structured content, shown in words by render.part_lines
+        details = item.get("details")
+        title = details.get("title") if isinstance(details, dict) else None
+        caption = _text(item.get("caption")) or _text(title)  # a shared link's or reel's title
+        if kind in CONTEXT_KINDS:
+            return None, None  # shown in words (render.part_lines, context); a story is not kept
         link = _text(item.get("url"))
         words = media_words(item)
         if kind not in media.UPLOADABLE or not fetchable:  # an agent's link is shown, not fetched

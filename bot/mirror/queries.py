@@ -7,6 +7,7 @@ from typing import Any
 from tortoise.expressions import F, Q
 
 from bot.thread.blocks import STATUS_MARKS
+from inbox.services.ingest.updates import TEXT_BEHIND
 
 
 def differ(wanted: str, shown: str) -> Q:
@@ -28,5 +29,5 @@ def shown_differs() -> Q:
     deleted = Q(is_deleted=True, slack_ts__isnull=False) & (
         Q(slack_status__isnull=True) | ~Q(slack_status="deleted")
     )
-    edited = Q(is_incoming=True, slack_status="edit", slack_ts__isnull=False)
-    return status | reaction | deleted | edited
+    rerender = Q(slack_status=TEXT_BEHIND, slack_ts__isnull=False)
+    return status | reaction | deleted | rerender

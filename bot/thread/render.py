@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.thread import context
 from bot.thread.text import escape, snippet
 from inbox import display
 from inbox.platforms.events import MessageKind
@@ -97,7 +98,8 @@ class MessageView:
     copied: list[Copied] = field(default_factory=list)
     # An outgoing WhatsApp template: "name · language · category".
     template: str | None = None
-    parts: list[dict[str, Any]] = field(default_factory=list)  # the stored attachments
+    # The stored attachment entries: structured parts (inbox/display.py), a story, edits.
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def neutral_name(name: str) -> str:
@@ -181,6 +183,9 @@ def message_text(view: MessageView) -> str:
         lines.append("_sent a template message_")
     if body:
         lines.append(body + (" _(quick reply)_" if kind == MessageKind.QUICK_REPLY else ""))
+    if body and context.is_edited(view.attachments):
+        lines[-1] += " _(edited)_"
+    lines.extend(context.slack_lines(view.attachments))
     lines.extend(_attachment_lines(view))
     lines.extend(part_lines(view))
     return "\n".join(lines) or "_(empty message)_"
@@ -196,7 +201,7 @@ def slack_line(line: display.Line) -> str:
 
 def part_lines(view: MessageView) -> list[str]:
     """The message's structured parts (location, contacts, order, ad, unsupported) as mrkdwn."""
-    return [slack_line(line) for line in display.lines(view.kind, view.parts, view.customer)]
+    return [slack_line(line) for line in display.lines(view.kind, view.attachments, view.customer)]
 
 
 def reaction_text(emoji: str | None, target_content: str) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
+from inbox.platforms import parts
 from inbox.platforms.events import (
     MALFORMED,
     NOT_A_MESSAGE,
@@ -20,6 +23,7 @@ from inbox.platforms.events import (
     Ignored,
     InboundMessage,
     MessageDeleted,
+    MessageEdited,
     MessageKind,
     Note,
     PayloadError,
@@ -44,6 +48,14 @@ def dig(value: Any, *keys: str) -> Any:
 def str_at(value: Any, *keys: str) -> str | None:
     """The non-empty string at a nested dict path, else None."""
     found = dig(value, *keys)
+    return found if isinstance(found, str) and found else None
+
+
+def id_at(value: Any, *keys: str) -> str | None:
+    """An id at a nested path: a non-empty string, or an integer (early payloads) as text."""
+    found = dig(value, *keys)
+    if isinstance(found, int) and not isinstance(found, bool) and found >= 0:
+        return str(found)
     return found if isinstance(found, str) and found else None
 
 
@@ -123,7 +135,7 @@ def parse_messaging_body(platform: str, webhook_object: str, payload: Any) -> li
 def _parse_entry(platform: str, entry: Any) -> list[Event]:
     if not isinstance(entry, dict):
         return [ignored(platform, "entry is not an object", None, entry)]
-    account_id = str_at(entry, "id")
+    account_id = id_at(entry, "id")
     if account_id is None:
         return [ignored(platform, "entry has no id", None, entry)]
     if not any(key in entry for key in ("messaging", "standby", "changes")):
@@ -152,25 +164,42 @@ class _Item:
     sender: str | None
     recipient: str | None
     timestamp: datetime
-    timestamp_ms: int
+    timestamp_ms: int | None  # None: the item had no time of its own (receipt time used)
     raw: dict[str, Any]
 
     def ignore(self, reason: str) -> Ignored:
         """An Ignored event for this item."""
         return ignored(self.platform, reason, self.account_id, self.raw)
 
+    def synthetic_id(self, prefix: str) -> str:
+        """An id for an item Meta gives none, the same for every retry of the item."""
+        if self.timestamp_ms is not None:
+            return f"{prefix}:{self.sender}:{self.timestamp_ms}"
+        digest = hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()
+        return f"{prefix}:{self.sender}:{digest[:24]}"
+
 
 def _valid_ms(value: Any) -> int | None:
-    return value if ms_to_datetime(value) is not None else None
+    return value if isinstance(value, int) and ms_to_datetime(value) is not None else None
+
+
+def _own_ms(item: dict[str, Any]) -> int | None:
+    """An item's own time: its `timestamp`, else a receipt's watermark (Meta's documented
+    `message_deliveries` sample carries only `mids` and `watermark`)."""
+    for raw in (item.get("timestamp"), *(dig(item, k, "watermark") for k in ("delivery", "read"))):
+        if _valid_ms(raw) is not None:
+            return int(raw)
+    return None
 
 
 def _dated_item(platform: str, account_id: str, item: Any, entry_ms: Any) -> list[Event]:
-    """One item's event; without a usable timestamp it takes the entry's time (and a Note says
-    so) or, lacking that too, is left UNDATED for ingest to give the receipt time."""
+    """One item's event; without a usable time of its own it takes the entry's time (and a Note
+    says so) or, lacking that too, is left UNDATED for ingest to give the receipt time."""
     if not isinstance(item, dict):
         return [ignored(platform, "messaging item is not an object", account_id, item)]
-    if _valid_ms(item.get("timestamp")) is not None:
-        return [_parse_item(platform, account_id, item, item["timestamp"])]
+    own = _own_ms(item)
+    if own is not None:
+        return [_parse_item(platform, account_id, item, own)]
     fallback = _valid_ms(entry_ms)
     event = _parse_item(platform, account_id, item, fallback)
     if fallback is None or isinstance(event, Ignored):
@@ -181,8 +210,7 @@ def _dated_item(platform: str, account_id: str, item: Any, entry_ms: Any) -> lis
 
 def _parse_item(platform: str, account_id: str, item: dict[str, Any], raw_ms: int | None) -> Event:
     when = UNDATED if raw_ms is None else ms_to_datetime(raw_ms) or UNDATED
-    raw_ms = raw_ms or 0
-    sender, recipient = str_at(item, "sender", "id"), str_at(item, "recipient", "id")
+    sender, recipient = id_at(item, "sender", "id"), id_at(item, "recipient", "id")
     ctx = _Item(platform, account_id, sender, recipient, when, raw_ms, item)
     for key, handler in _HANDLERS:
         if key in item:
@@ -201,11 +229,53 @@ class _Content(NamedTuple):
     reply_to: str | None
 
 
+def _present(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None and v != ""}
+
+
+def _location(raw: dict[str, Any]) -> Attachment:
+    """A shared place: its coordinates, its title and Meta's map link."""
+    return parts.location(
+        dig(raw, "payload", "coordinates", "lat"),
+        dig(raw, "payload", "coordinates", "long"),
+        name=str_at(raw, "title") or str_at(raw, "payload", "title"),
+        url=str_at(raw, "url") or str_at(raw, "payload", "url"),
+    )
+
+
 def _attachment(raw: dict[str, Any]) -> Attachment:
     kind = str_at(raw, "type") or "unknown"
-    if kind == "story_mention":  # the story's CDN media must not be kept
-        return Attachment(type=kind)
-    return Attachment(type=kind, url=str_at(raw, "payload", "url"))
+    if kind == "location":
+        return _location(raw)
+    # A story's CDN link may be kept (and is shown as a link); its media never is.
+    url = str_at(raw, "payload", "url") or str_at(raw, "url") or str_at(raw, "URL")
+    details = _present(
+        title=str_at(raw, "title") or str_at(raw, "payload", "title"),
+        story_id=id_at(raw, "payload", "id") if kind == "story_mention" else None,
+        reel_video_id=id_at(raw, "payload", "reel_video_id"),
+    )
+    return Attachment(type=kind, url=url, details=details or None)
+
+
+def referral_attachment(referral: Any) -> Attachment | None:
+    """Where the customer came from (an ad, an m.me / ig.me link), as a context attachment."""
+    if not isinstance(referral, dict):
+        return None
+    return parts.referral(
+        source_type=str_at(referral, "source"),
+        ref=id_at(referral, "ref"),
+        source_id=id_at(referral, "ad_id"),
+        headline=str_at(referral, "ads_context_data", "ad_title"),
+        source_url=str_at(referral, "ads_context_data", "photo_url")
+        or str_at(referral, "ads_context_data", "video_url")
+        or str_at(referral, "referer_uri"),
+        post_id=id_at(referral, "ads_context_data", "post_id"),
+    )
+
+
+def _story_reply(story: dict[str, Any]) -> Attachment:
+    details = _present(story_id=id_at(story, "id"))
+    return Attachment(type="story", url=str_at(story, "url"), details=details or None)
 
 
 def _content(message: dict[str, Any]) -> _Content:
@@ -219,17 +289,24 @@ def _content(message: dict[str, Any]) -> _Content:
         kind = MessageKind.STORY_MENTION
     elif isinstance(dig(message, "reply_to", "story"), dict):
         kind = MessageKind.STORY_REPLY
-        found.append(Attachment(type="story"))
+        found.append(_story_reply(message["reply_to"]["story"]))
     elif payload is not None:
         kind = MessageKind.QUICK_REPLY
     elif "template" in types:
         kind = MessageKind.TEMPLATE
-    elif text is None and (not found or types == {"fallback"}):
-        kind = MessageKind.UNSUPPORTED
+    elif text is None and "location" in types:
+        kind = MessageKind.LOCATION
+    elif text is None and all(a.type == "fallback" and not a.url for a in found):
+        kind = MessageKind.UNSUPPORTED  # nothing, or a share Meta could not describe
+    elif text is None and types & {"share", "ig_reel", "reel", "post", "ig_post", "fallback"}:
+        kind = MessageKind.SHARE
     elif text is None:
         kind = MessageKind.MEDIA
     else:
         kind = MessageKind.TEXT
+    came_from = referral_attachment(message.get("referral"))
+    if came_from is not None:
+        found.append(came_from)
     reply_to = str_at(message, "reply_to", "mid")
     return _Content(kind, text, tuple(found), payload, reply_to)
 
@@ -277,7 +354,8 @@ def _postback(ctx: _Item, postback: Any) -> Event:
         return ctx.ignore("postback is not an object")
     if ctx.sender is None:
         return ctx.ignore("postback has no sender id")
-    mid = str_at(postback, "mid") or f"postback:{ctx.sender}:{ctx.timestamp_ms}"
+    mid = str_at(postback, "mid") or ctx.synthetic_id("postback")
+    came_from = referral_attachment(postback.get("referral"))
     return InboundMessage(
         platform=ctx.platform,
         account_id=ctx.account_id,
@@ -286,7 +364,48 @@ def _postback(ctx: _Item, postback: Any) -> Event:
         timestamp=ctx.timestamp,
         text=str_at(postback, "title"),
         kind=MessageKind.POSTBACK,
+        attachments=(came_from,) if came_from is not None else (),
         payload=str_at(postback, "payload"),
+    )
+
+
+def _referral(ctx: _Item, referral: Any) -> Event:
+    """`messaging_referrals`: a customer came back through an ad or an m.me / ig.me link."""
+    came_from = referral_attachment(referral)
+    if came_from is None:
+        return ctx.ignore("referral is not an object")
+    if ctx.sender is None:
+        return ctx.ignore("referral has no sender id")
+    return InboundMessage(
+        platform=ctx.platform,
+        account_id=ctx.account_id,
+        message_id=ctx.synthetic_id("referral"),
+        sender_id=ctx.sender,
+        timestamp=ctx.timestamp,
+        kind=MessageKind.REFERRAL,
+        attachments=(came_from,),
+        payload=(came_from.details or {}).get("ref"),
+    )
+
+
+def _edit(ctx: _Item, edit: Any) -> Event:
+    """`message_edits` (Messenger) / `message_edit` (Instagram): the new text of a message."""
+    if not isinstance(edit, dict):
+        return ctx.ignore("message_edit is not an object")
+    mid, text = str_at(edit, "mid"), edit.get("text")
+    if mid is None or ctx.sender is None or not isinstance(text, str):
+        return ctx.ignore("message_edit has no mid, sender id or text")
+    count = edit.get("num_edit")
+    if isinstance(count, str) and count.isascii() and count.isdigit() and len(count) < 6:
+        count = int(count)
+    return MessageEdited(
+        platform=ctx.platform,
+        account_id=ctx.account_id,
+        message_id=mid,
+        sender_id=ctx.sender,
+        timestamp=ctx.timestamp,
+        text=text,
+        edit_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
     )
 
 
@@ -337,6 +456,8 @@ _HANDLERS: tuple[tuple[str, Callable[[_Item, Any], Event]], ...] = (
     ("reaction", _reaction),
     ("delivery", partial(_receipt, status=DeliveryStatus.DELIVERED)),
     ("read", partial(_receipt, status=DeliveryStatus.READ)),
+    ("message_edit", _edit),
+    ("referral", _referral),
 )
 
 

@@ -29,6 +29,9 @@ class MessageKind(StrEnum):
     ORDER = "order"
     FORM_REPLY = "form_reply"  # a WhatsApp Flow's answers (interactive nfm_reply)
     SYSTEM = "system"  # the platform's own notice about the customer (changed number)
+    # Messenger / Instagram
+    SHARE = "share"
+    REFERRAL = "referral"
 
 
 class DeliveryStatus(StrEnum):
@@ -142,7 +145,7 @@ class MessageDeleted:
 
 @dataclass(frozen=True, slots=True)
 class MessageEdited:
-    """The customer edited one of their messages: its text (or caption) is now `text`."""
+    """The customer edited one of their messages: `text` is the new content."""
 
     platform: str
     account_id: str
@@ -150,6 +153,7 @@ class MessageEdited:
     sender_id: str
     timestamp: datetime
     text: str
+    edit_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

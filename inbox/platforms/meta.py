@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 MEDIA_ID = re.compile(r"[0-9A-Za-z_-]{1,128}")  # a media id, never a URL or a path
 # Page webhook fields the app subscribes a Page to (Messenger, and Instagram through its Page).
 PAGE_FIELDS = (
-    "messages,message_echoes,message_reactions,messaging_postbacks,message_deliveries,message_reads"
+    "messages,message_echoes,message_reactions,messaging_postbacks,message_deliveries,"
+    "message_reads,message_edits,messaging_referrals"
 )
 
 

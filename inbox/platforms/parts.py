@@ -80,6 +80,8 @@ def referral(
     source_url: str | None = None,
     source_type: str | None = None,
     source_id: str | None = None,
+    ref: str | None = None,
+    post_id: str | None = None,
 ) -> Attachment:
     """Where the conversation came from (an ad, a post, an m.me link): context, not content."""
     details = _present(
@@ -88,6 +90,8 @@ def referral(
         source_url=source_url,
         source_type=source_type,
         source_id=source_id,
+        ref=ref,
+        post_id=post_id,
     )
     return Attachment(type=REFERRAL, details=details)
 

@@ -7,6 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from inbox.models import Message
+from inbox.netguard import GuardedHttp
+from inbox.services.stories import TIMEOUT, check_recent
 from tests.bot.conftest import (
     CHANNEL,
     CUSTOMER,
@@ -14,6 +16,7 @@ from tests.bot.conftest import (
     messenger_items,
     messenger_text,
     now_ms,
+    settle,
     whatsapp_message,
 )
 from tests.factories import make_account
@@ -160,34 +163,84 @@ async def test_a_reply_to_an_earlier_message_quotes_it(loop: Loop) -> None:
     assert _thread(loop)[-1]["text"] == "_↩ in reply to “Do you ship to Oslo?”_\nYes"
 
 
-async def test_an_instagram_story_mention_is_words_and_no_media(loop: Loop) -> None:
+def _story_mention(account_id: str, cdn: str, mid: str = "ig_story_1") -> dict[str, Any]:
+    item = {
+        "sender": {"id": "1192837465019283"},
+        "recipient": {"id": account_id},
+        "timestamp": now_ms(),
+        "message": {
+            "mid": mid,
+            "attachments": [{"type": "story_mention", "payload": {"url": cdn}}],
+        },
+    }
+    return {
+        "object": "instagram",
+        "entry": [{"id": account_id, "time": now_ms(), "messaging": [item]}],
+    }
+
+
+async def test_an_instagram_story_mention_is_words_and_a_link_never_its_media(loop: Loop) -> None:
     account = await make_account(
         loop.workspace, "instagram", key=loop.settings.token_encryption_keys[0], name="Shop IG"
     )
-    cdn = "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1"
-    body = {
-        "object": "instagram",
-        "entry": [
-            {
-                "id": account.external_id,
-                "time": now_ms(),
-                "messaging": [
-                    {
-                        "sender": {"id": "1192837465019283"},
-                        "recipient": {"id": account.external_id},
-                        "timestamp": now_ms(),
-                        "message": {
-                            "mid": "ig_story_1",
-                            "attachments": [{"type": "story_mention", "payload": {"url": cdn}}],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
-    await loop.webhook("instagram", body)
+    fetched: list[str] = []
+
+    async def story(request: web.Request, path: str, body: Any) -> web.Response:
+        fetched.append(request.method)
+        return web.Response(body=PHOTO, content_type="image/jpeg")
+
+    loop.graph.routes["GET /cdn/story1.jpg"] = story
+    cdn = f"{loop.graph.url}/cdn/story1.jpg"
+    await loop.webhook("instagram", _story_mention(account.external_id, cdn))
     [root] = loop.slack.roots(CHANNEL)
     [post] = loop.slack.thread(CHANNEL, root["ts"])
-    assert post["text"] == "_mentioned Shop IG in their story_"
+    assert post["text"] == f"_mentioned Shop IG in their story_\n<{cdn}|open the story>"
     assert post["username"].startswith("Instagram customer")
-    assert loop.slack.uploads == []
+    assert loop.slack.uploads == []  # Meta allows keeping the link, not the media
+    assert fetched == ["GET"]  # only to learn whether the story still exists
+
+
+async def test_a_story_whose_link_answers_410_is_shown_as_expired(loop: Loop) -> None:
+    account = await make_account(
+        loop.workspace, "instagram", key=loop.settings.token_encryption_keys[0], name="Shop IG"
+    )
+
+    async def gone(request: web.Request, path: str, body: Any) -> web.Response:
+        return web.Response(status=410)
+
+    loop.graph.routes["GET /cdn/gone.jpg"] = gone
+    cdn = f"{loop.graph.url}/cdn/gone.jpg"
+    await loop.webhook("instagram", _story_mention(account.external_id, cdn, "ig_story_gone"))
+    [root] = loop.slack.roots(CHANNEL)
+    [post] = loop.slack.thread(CHANNEL, root["ts"])
+    assert post["text"] == "_mentioned Shop IG in their story_\n_the story has expired_"
+    [stored] = (await Message.get(platform_message_id="ig_story_gone")).attachments
+    assert stored == {"type": "story_mention", "url": cdn, "expired": True}
+
+
+async def test_the_hourly_check_marks_a_story_expired_and_updates_its_post(loop: Loop) -> None:
+    account = await make_account(
+        loop.workspace, "instagram", key=loop.settings.token_encryption_keys[0], name="Shop IG"
+    )
+    answers = [200]
+
+    async def story(request: web.Request, path: str, body: Any) -> web.Response:
+        return web.Response(status=answers[-1], body=PHOTO if answers[-1] == 200 else b"")
+
+    loop.graph.routes["GET /cdn/later.jpg"] = story
+    cdn = f"{loop.graph.url}/cdn/later.jpg"
+    await loop.webhook("instagram", _story_mention(account.external_id, cdn, "ig_story_later"))
+    [root] = loop.slack.roots(CHANNEL)
+    [post] = loop.slack.thread(CHANNEL, root["ts"])
+    assert post["text"].endswith(f"<{cdn}|open the story>")
+
+    async with GuardedHttp(TIMEOUT) as http:
+        assert await check_recent(http, loop.bus, (loop.graph.url,)) == 0
+        answers.append(404)  # the author deleted it, or its 24 hours are over
+        assert await check_recent(http, loop.bus, (loop.graph.url,)) == 1
+        assert await check_recent(http, loop.bus, (loop.graph.url,)) == 0  # checked once
+    await settle()
+    [post] = loop.slack.thread(CHANNEL, root["ts"])
+    assert post["text"] == "_mentioned Shop IG in their story_\n_the story has expired_"
+    [updated] = loop.slack.called("chat.update")[-1:]
+    assert updated.args["ts"] == post["ts"]

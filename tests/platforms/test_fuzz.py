@@ -21,6 +21,7 @@ from inbox.platforms.events import (
     Ignored,
     InboundMessage,
     MessageDeleted,
+    MessageEdited,
     Note,
     PayloadError,
     Reaction,
@@ -61,8 +62,11 @@ def _check_parse(platform: str, payload: Any) -> list[Event] | None:
             continue
         assert isinstance(parsed.account_id, str) and parsed.account_id
         assert isinstance(parsed.timestamp, datetime) and parsed.timestamp.tzinfo is not None
-        if isinstance(parsed, InboundMessage | Echo | Reaction | MessageDeleted):
+        if isinstance(parsed, InboundMessage | Echo | Reaction | MessageDeleted | MessageEdited):
             assert isinstance(parsed.message_id, str) and parsed.message_id
+        if isinstance(parsed, MessageEdited):
+            assert isinstance(parsed.text, str)
+            assert parsed.edit_count is None or type(parsed.edit_count) is int
         if isinstance(parsed, InboundMessage | Echo):
             assert parsed.text is None or isinstance(parsed.text, str)
             assert all(isinstance(a.type, str) for a in parsed.attachments)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from inbox.platforms.common import EPOCH
 from inbox.platforms.events import (
     Attachment,
     DeliveryStatus,
@@ -14,6 +16,7 @@ from inbox.platforms.events import (
     Ignored,
     InboundMessage,
     MessageDeleted,
+    MessageEdited,
     MessageKind,
     PayloadError,
     Reaction,
@@ -25,12 +28,23 @@ from tests.helpers import load_fixture
 IG = "17841465123456789"
 IGSID = "1192837465019283"
 PREFIX = "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx"
-LONG_MID = PREFIX + "NDY1MTIzNDU2Nzg5OjM0MDI4MjM2Njg0MTcxMDMwMDk0OTEyODEz"
 ECHO_MID = PREFIX + "Echo0001"
+CW_USER = "Sender-id-1"  # chatwoot's samples
 
 
 def parse(name: str) -> list[Any]:
     return ADAPTER.parse(load_fixture("instagram", name))
+
+
+def at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def undated(events: list[Any]) -> list[Any]:
+    """chatwoot's samples carry ISO-string times: the parser dates them on receipt."""
+    for event in events:
+        assert abs((datetime.now(UTC) - event.timestamp).total_seconds()) < 60
+    return [dataclasses.replace(event, timestamp=EPOCH) for event in events]
 
 
 def test_text() -> None:
@@ -38,10 +52,10 @@ def test_text() -> None:
         InboundMessage(
             platform="instagram",
             account_id=IG,
-            message_id=LONG_MID,
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 3, 10, 662000, tzinfo=UTC),
-            text="Hi! Do you ship to Mexico?",
+            message_id="MESSAGE-ID",
+            sender_id="IGSID",
+            timestamp=at(1569262485349),
+            text="MESSAGE-TEXT",
         )
     ]
 
@@ -61,6 +75,35 @@ def test_image() -> None:
     ]
 
 
+def test_share() -> None:
+    url = "https://imagekit.io/blog/content/images/2020/05/media_library.jpeg"
+    assert undated(parse("share")) == [
+        InboundMessage(
+            platform="instagram",
+            account_id=IG,
+            message_id="message-id-1",
+            sender_id=CW_USER,
+            timestamp=EPOCH,
+            kind=MessageKind.SHARE,
+            attachments=(Attachment(type="share", url=url),),
+        )
+    ]
+
+
+def test_reel() -> None:
+    assert parse("ig_reel") == [
+        InboundMessage(
+            platform="instagram",
+            account_id=IG,
+            message_id="mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c",
+            sender_id="<PSID>",
+            timestamp=at(1518479195308),
+            kind=MessageKind.SHARE,
+            attachments=(Attachment(type="ig_reel", url="<ATTACHMENT_URL>"),),
+        )
+    ]
+
+
 def test_echo() -> None:
     assert parse("echo") == [
         Echo(
@@ -75,14 +118,14 @@ def test_echo() -> None:
 
 
 def test_seen() -> None:
-    assert parse("seen") == [
+    assert undated(parse("seen")) == [
         StatusUpdate(
             platform="instagram",
             account_id=IG,
-            customer_id=IGSID,
+            customer_id=CW_USER,
             status=DeliveryStatus.READ,
-            timestamp=datetime(2026, 7, 29, 8, 6, 40, 349000, tzinfo=UTC),
-            message_ids=(ECHO_MID,),
+            timestamp=EPOCH,
+            message_ids=("message-id-1",),
         )
     ]
 
@@ -112,58 +155,104 @@ def test_unreaction() -> None:
     ]
 
 
-def test_postback() -> None:
+def test_quick_reply() -> None:
+    assert parse("quick_reply") == [
+        InboundMessage(
+            platform="instagram",
+            account_id=IG,
+            message_id="<MID>",
+            sender_id="<IGSID>",
+            timestamp=at(1502905976377),
+            text="<SOME_TEXT>",
+            kind=MessageKind.QUICK_REPLY,
+            payload="<PAYLOAD>",
+        )
+    ]
+
+
+def test_icebreaker_postback() -> None:
     assert parse("postback") == [
         InboundMessage(
             platform="instagram",
             account_id=IG,
-            message_id=PREFIX + "Postbk01",
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 8, 25, tzinfo=UTC),
-            text="Track my order",
+            message_id="postback:<IGSID>:1502905976377",
+            sender_id="<IGSID>",
+            timestamp=at(1502905976377),
+            text="<SELECTED_ICEBREAKER_QUESTION>",
             kind=MessageKind.POSTBACK,
-            payload="ICEBREAKER_TRACK_ORDER",
+            payload="<USER_DEFINED_PAYLOAD>",
         )
     ]
 
 
-def test_story_mention_keeps_no_cdn_url() -> None:
+def test_story_mention_keeps_the_story_link() -> None:
     assert parse("story_mention") == [
         InboundMessage(
             platform="instagram",
             account_id=IG,
-            message_id=PREFIX + "Mention01",
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 10, 5, tzinfo=UTC),
+            message_id="<MESSAGE_ID>",
+            sender_id="<IGSID>",
+            timestamp=at(1569262485349),
             kind=MessageKind.STORY_MENTION,
-            attachments=(Attachment(type="story_mention", url=None),),
+            attachments=(Attachment(type="story_mention", url="<CDN_URL>"),),
         )
     ]
 
 
-def test_story_reply_keeps_text_but_no_cdn_url() -> None:
-    assert parse("story_reply") == [
+def test_story_reply_keeps_the_story_id_and_link() -> None:
+    story = Attachment(
+        type="story",
+        url="https://chatwoot-assets.local/sample.png",
+        details={"story_id": "chatwoot-app-user-id-1"},
+    )
+    assert undated(parse("story_reply")) == [
         InboundMessage(
             platform="instagram",
             account_id=IG,
-            message_id=PREFIX + "StoryRe1",
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 11, 45, tzinfo=UTC),
-            text="I want this one!",
+            message_id="message-id-1",
+            sender_id=CW_USER,
+            timestamp=EPOCH,
+            text="This is the story reply",
             kind=MessageKind.STORY_REPLY,
-            attachments=(Attachment(type="story", url=None),),
+            attachments=(story,),
+        )
+    ]
+
+
+def test_standby() -> None:
+    assert undated(parse("standby")) == [
+        InboundMessage(
+            platform="instagram",
+            account_id=IG,
+            message_id="message-id-1",
+            sender_id=CW_USER,
+            timestamp=EPOCH,
+            text="This is the first standby message from the customer, after 24 hours.",
         )
     ]
 
 
 def test_deleted() -> None:
-    assert parse("deleted") == [
+    assert undated(parse("deleted")) == [
         MessageDeleted(
             platform="instagram",
             account_id=IG,
-            message_id=LONG_MID,
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 15, 5, tzinfo=UTC),
+            message_id="message-id-to-delete",
+            sender_id=CW_USER,
+            timestamp=EPOCH,
+        )
+    ]
+
+
+def test_message_edit() -> None:
+    assert parse("message_edit") == [
+        MessageEdited(
+            platform="instagram",
+            account_id=IG,
+            message_id="<MESSAGE_ID>",
+            sender_id="<PSID>",
+            timestamp=at(1458668856463),
+            text="<TEXT>",
         )
     ]
 

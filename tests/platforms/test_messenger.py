@@ -13,6 +13,7 @@ from inbox.platforms.events import (
     Echo,
     Ignored,
     InboundMessage,
+    MessageEdited,
     MessageKind,
     PayloadError,
     Reaction,
@@ -22,86 +23,102 @@ from inbox.platforms.messenger import ADAPTER
 from tests.helpers import load_fixture
 
 PAGE = "104578291736452"
-PSID = "7349205816634201"
-SENT_MID = "m_ZyX9wVu8TsR7qPo6NmL5kJ4iH3gF2eD1"
-TEXT_MID = "m_Qk1x8w2mZ0aV7nR3tYb5HcLpE9sDfG4jK6uI1oP2qW3eR4tY5uI6oP7aS8dF9gH0"
+PSID = "<PSID>"  # Meta's documentation samples keep their placeholders
+BT_USER = "1423587017700273"  # bottender's samples
+BT_MID = "mid.$cAAE1UUyiiwthh1ZAO1bVhDxGk2N0"
+TEXT_MID = "mid.$cAAE1UUyiiwthh0NPrVbVf4HFNDGl"
 
 
 def parse(name: str) -> list[Any]:
     return ADAPTER.parse(load_fixture("messenger", name))
 
 
+def at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def inbound(name: str, **fields: Any) -> InboundMessage:
+    """The one InboundMessage a fixture must produce (bottender's sender and media mid)."""
+    defaults: dict[str, Any] = {
+        "platform": "messenger",
+        "account_id": PAGE,
+        "message_id": BT_MID,
+        "sender_id": BT_USER,
+        "timestamp": at(1491797604411),
+    }
+    [event] = parse(name)
+    assert event == InboundMessage(**{**defaults, **fields})
+    return event
+
+
 def test_text() -> None:
-    assert parse("text") == [
-        InboundMessage(
-            platform="messenger",
-            account_id=PAGE,
-            message_id=TEXT_MID,
-            sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 0, 4, 523000, tzinfo=UTC),
-            text="Is the blue model still available?",
-        )
-    ]
+    inbound(
+        "text", message_id=TEXT_MID, timestamp=at(1491796363181), text="Sharp tools make good work."
+    )
 
 
-def test_text_quick_reply_and_reply_to() -> None:
-    assert parse("text_quick_reply_and_reply_to") == [
-        InboundMessage(
-            platform="messenger",
-            account_id=PAGE,
-            message_id="m_Zx9Cv8Bn7Mm6Ll5Kk4Jj3Hh2Gg1Ff0Dd",
-            sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 0, 10, tzinfo=UTC),
-            text="Yes",
-            kind=MessageKind.QUICK_REPLY,
-            reply_to=TEXT_MID,
-            payload="CONFIRM_ORDER_42",
-        )
-    ]
+def test_quick_reply() -> None:
+    inbound(
+        "quick_reply",
+        message_id="mid.1457764197618:41d102a3e1ae206a38",
+        sender_id=PSID,
+        timestamp=at(1458692752478),
+        text="hello, world!",
+        kind=MessageKind.QUICK_REPLY,
+        payload="<DEVELOPER_DEFINED_PAYLOAD>",
+    )
 
 
-def test_image() -> None:
-    url = "https://scontent.xx.fbcdn.net/v/t1.15752-9/123456789_n.jpg?_nc_cat=1&oh=abc&oe=6A1B2C3D"
-    assert parse("image") == [
-        InboundMessage(
-            platform="messenger",
-            account_id=PAGE,
-            message_id="m_AbCdEfGh1234567890IjKlMnOpQrStUvWx",
-            sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 1, 40, 308000, tzinfo=UTC),
-            kind=MessageKind.MEDIA,
-            attachments=(Attachment(type="image", url=url),),
-        )
-    ]
+def test_reply_to() -> None:
+    inbound(
+        "reply_to",
+        message_id="m_1457764197618:41d102a3e1ae206a38",
+        sender_id=PSID,
+        timestamp=at(1458692752478),
+        text="hello, world!",
+        reply_to="m_1fTq8oLumEyIp3Q2MR-aY7IfLZDamVrALniheU",
+    )
 
 
-def test_sticker() -> None:
-    url = "https://scontent.xx.fbcdn.net/v/t39.1997-6/851557_369239266556155_759568595_n.png"
-    assert parse("sticker") == [
-        InboundMessage(
-            platform="messenger",
-            account_id=PAGE,
-            message_id="m_StIcKeR0987654321",
-            sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 1, 40, 999000, tzinfo=UTC),
-            kind=MessageKind.MEDIA,
-            attachments=(Attachment(type="sticker", url=url),),
-        )
-    ]
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        (
+            "image",
+            "https://scontent.xx.fbcdn.net/v/t35.0-12/17887258_1429713783754592_1626047672_o.jpg"
+            "?_nc_ad=z-m&oh=e44af5a4c973541ef56333202f160720&oe=58ECF78B",
+        ),
+        ("audio", "https://example.com/bot/audios/audio.mp3"),
+        ("video", "https://example.com/bot/videos/video.mp4"),
+        ("file", "https://example.com/bot/files/file.doc"),
+    ],
+)
+def test_media(name: str, url: str) -> None:
+    inbound(name, kind=MessageKind.MEDIA, attachments=(Attachment(type=name, url=url),))
 
 
-def test_unsupported_fallback() -> None:
-    assert parse("unsupported_fallback") == [
-        InboundMessage(
-            platform="messenger",
-            account_id=PAGE,
-            message_id="m_FaLlBaCk99887766",
-            sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 13, 20, tzinfo=UTC),
-            kind=MessageKind.UNSUPPORTED,
-            attachments=(Attachment(type="fallback"),),
-        )
-    ]
+def test_location_keeps_its_coordinates() -> None:
+    place = Attachment(type="location", details={"latitude": 0, "longitude": 0})
+    inbound("location", kind=MessageKind.LOCATION, attachments=(place,))
+
+
+def test_fallback_is_a_shared_link() -> None:
+    link = Attachment(
+        type="fallback",
+        url="URL_OF_THE_ATTACHMENT",
+        details={"title": "TITLE_OF_THE_URL_ATTACHMENT"},
+    )
+    inbound("fallback", kind=MessageKind.SHARE, attachments=(link,))
+
+
+def test_a_fallback_without_payload_is_unsupported() -> None:
+    item = {
+        "sender": {"id": PSID},
+        "timestamp": 1,
+        "message": {"mid": "m", "attachments": [{"type": "fallback"}]},
+    }
+    [event] = ADAPTER.parse({"object": "page", "entry": [{"id": PAGE, "messaging": [item]}]})
+    assert isinstance(event, InboundMessage) and event.kind is MessageKind.UNSUPPORTED
 
 
 def test_echo() -> None:
@@ -109,65 +126,104 @@ def test_echo() -> None:
         Echo(
             platform="messenger",
             account_id=PAGE,
-            message_id=SENT_MID,
+            message_id="mid.1457764197618:41d102a3e1ae206a38",
             recipient_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 8, 19, 880000, tzinfo=UTC),
-            text="Yes, we still have it in size M.",
+            timestamp=at(1457764197627),
+            text="hello, world!",
         )
     ]
 
 
-def test_postback() -> None:
-    assert parse("postback") == [
-        InboundMessage(
+def test_standby_template_echo() -> None:
+    assert parse("standby_template_echo") == [
+        Echo(
             platform="messenger",
             account_id=PAGE,
-            message_id="m_PoStBaCk1122334455",
-            sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 11, 40, tzinfo=UTC),
-            text="Talk to an agent",
-            kind=MessageKind.POSTBACK,
-            payload="HANDOFF_HUMAN",
+            message_id="qT7ywaKpO9kkQR7Gv-nM8LIfLZDamVrALniheUYEDdHJXjDXEAyaS1xxONzb2Iv-DFzmTihfWJV012P5pK0AhQ",
+            recipient_id=PSID,
+            timestamp=at(1570053170673),
+            kind=MessageKind.TEMPLATE,
+            attachments=(
+                Attachment(type="template", url="https://www.facebook.com/commerce/update/"),
+            ),
         )
     ]
 
 
-def test_reaction() -> None:
-    assert parse("reaction") == [
+def test_postback_with_its_referral() -> None:
+    came_from = Attachment(type="referral", details={"source_type": "SHORTLINK", "ref": "aaaa"})
+    inbound(
+        "postback",
+        message_id="postback:1476077422222289:1522222894827",
+        sender_id="1476077422222289",
+        timestamp=at(1522222894827),
+        text="Get Started",
+        kind=MessageKind.POSTBACK,
+        attachments=(came_from,),
+        payload="__GET_STARTED__",
+    )
+
+
+def test_referral_from_an_mme_link() -> None:
+    came_from = Attachment(type="referral", details={"source_type": "SHORTLINK", "ref": "aaaa"})
+    inbound(
+        "referral_mme",
+        message_id="referral:1476077111119289:1511111143921",
+        sender_id="1476077111119289",
+        timestamp=at(1511111143921),
+        kind=MessageKind.REFERRAL,
+        attachments=(came_from,),
+        payload="aaaa",
+    )
+
+
+def test_referral_from_an_ad() -> None:
+    came_from = Attachment(
+        type="referral",
+        details={
+            "source_type": "ADS",
+            "ref": "<REF_DATA_IF_SPECIFIED_IN_THE_AD>",
+            "source_id": "<ID_OF_THE_AD>",
+            "headline": "<TITLE_OF_THE_AD>",
+            "source_url": "<URL_OF_THE_IMAGE_FROM_AD_THE_USER_IS_INTERESTED_IN>",
+            "post_id": "<ID_OF_THE_POST>",
+        },
+    )
+    inbound(
+        "referral_ad",
+        message_id=f"referral:{PSID}:1458692752478",
+        sender_id=PSID,
+        timestamp=at(1458692752478),
+        kind=MessageKind.REFERRAL,
+        attachments=(came_from,),
+        payload="<REF_DATA_IF_SPECIFIED_IN_THE_AD>",
+    )
+
+
+@pytest.mark.parametrize(("name", "emoji"), [("reaction", "❤️"), ("unreaction", None)])
+def test_reactions(name: str, emoji: str | None) -> None:
+    assert parse(name) == [
         Reaction(
             platform="messenger",
             account_id=PAGE,
-            message_id=SENT_MID,
-            sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 10, 50, tzinfo=UTC),
-            emoji="❤️",
+            message_id=TEXT_MID,
+            sender_id="1476077422222289",
+            timestamp=at(1469111400000),
+            emoji=emoji,
         )
     ]
 
 
-def test_unreaction() -> None:
-    assert parse("unreaction") == [
-        Reaction(
-            platform="messenger",
-            account_id=PAGE,
-            message_id=SENT_MID,
-            sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 11, tzinfo=UTC),
-            emoji=None,
-        )
-    ]
-
-
-def test_delivery() -> None:
+def test_delivery_without_a_timestamp_is_dated_by_its_watermark() -> None:
     assert parse("delivery") == [
         StatusUpdate(
             platform="messenger",
             account_id=PAGE,
             customer_id=PSID,
             status=DeliveryStatus.DELIVERED,
-            timestamp=datetime(2026, 7, 29, 8, 8, 22, tzinfo=UTC),
-            message_ids=(SENT_MID,),
-            watermark=datetime(2026, 7, 29, 8, 8, 19, 880000, tzinfo=UTC),
+            timestamp=at(1458668856253),
+            message_ids=("mid.1458668856218:ed81099e15d3f4f233",),
+            watermark=at(1458668856253),
         )
     ]
 
@@ -179,23 +235,33 @@ def test_read() -> None:
             account_id=PAGE,
             customer_id=PSID,
             status=DeliveryStatus.READ,
-            timestamp=datetime(2026, 7, 29, 8, 10, 0, 463000, tzinfo=UTC),
-            watermark=datetime(2026, 7, 29, 8, 8, 19, 880000, tzinfo=UTC),
+            timestamp=at(1458668856463),
+            watermark=at(1458668856253),
         )
     ]
 
 
-def test_standby_text() -> None:
-    assert parse("standby_text") == [
-        InboundMessage(
+def test_message_edit() -> None:
+    assert parse("message_edit") == [
+        MessageEdited(
             platform="messenger",
             account_id=PAGE,
-            message_id="m_StAnDbY55443322",
+            message_id="<MESSAGE_ID>",
             sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 15, 0, 200000, tzinfo=UTC),
-            text="hello?",
+            timestamp=at(1458668856463),
+            text="<TEXT>",
         )
     ]
+
+
+def test_message_edit_counts_its_edits() -> None:
+    item = {
+        "sender": {"id": PSID},
+        "timestamp": 5,
+        "message_edit": {"mid": "m", "text": "b", "num_edit": 2},
+    }
+    [event] = ADAPTER.parse({"object": "page", "entry": [{"id": PAGE, "messaging": [item]}]})
+    assert isinstance(event, MessageEdited) and event.edit_count == 2
 
 
 def test_every_entry_and_item_is_parsed_in_order() -> None:
@@ -220,7 +286,7 @@ def test_postback_without_mid_gets_a_stable_id() -> None:
             account_id=PAGE,
             message_id=f"postback:{PSID}:1785312700000",
             sender_id=PSID,
-            timestamp=datetime(2026, 7, 29, 8, 11, 40, tzinfo=UTC),
+            timestamp=at(1785312700000),
             text="Go",
             kind=MessageKind.POSTBACK,
         )
@@ -291,3 +357,94 @@ def test_malformed_items_are_ignored(fields: dict[str, Any], reason: str) -> Non
     item = {"sender": {"id": PSID}, "timestamp": 1785312004523, **fields}
     events = ADAPTER.parse({"object": "page", "entry": [{"id": PAGE, "messaging": [item, good]}]})
     assert events == [Ignored("messenger", reason, PAGE), *parse("text")]
+
+
+@pytest.mark.parametrize("stamp", ["1785312004523", True, 10**40, None])
+def test_a_message_without_a_valid_time_is_kept_with_the_entrys_time(stamp: Any) -> None:
+    item = {"sender": {"id": PSID}, "timestamp": stamp, "message": {"mid": "m", "text": "hi"}}
+    body = {"object": "page", "entry": [{"id": PAGE, "time": 1785312004871, "messaging": [item]}]}
+    [event] = ADAPTER.parse(body)
+    assert isinstance(event, InboundMessage)
+    assert (event.message_id, event.text, event.timestamp) == ("m", "hi", at(1785312004871))
+
+
+def test_a_dateless_postback_gets_the_same_id_on_every_retry() -> None:
+    item = {"sender": {"id": PSID}, "postback": {"title": "Go", "payload": "GO"}}
+    body = {"object": "page", "entry": [{"id": PAGE, "messaging": [item]}]}
+    first, second = ADAPTER.parse(body), ADAPTER.parse(body)
+    assert isinstance(first[0], InboundMessage) and isinstance(second[0], InboundMessage)
+    assert first[0].message_id == second[0].message_id
+    assert first[0].message_id.startswith(f"postback:{PSID}:")
+
+
+def test_numeric_ids_of_early_payloads_are_read_as_text() -> None:
+    item = {
+        "sender": {"id": 353463854777868},
+        "recipient": {"id": 510512709009335},
+        "timestamp": 1462830984715,
+        "message": {"mid": "mid.1462830984670:67a9aebe4cecfdb528", "text": "Ahaha"},
+    }
+    [event] = ADAPTER.parse(
+        {"object": "page", "entry": [{"id": 510512709009335, "messaging": [item]}]}
+    )
+    assert isinstance(event, InboundMessage)
+    assert (event.account_id, event.sender_id) == ("510512709009335", "353463854777868")
+
+
+def test_a_location_keeps_its_title_and_metas_map_link() -> None:
+    """The shape Messenger sent in 2016 (title and url beside the payload), read in full."""
+    url = "https://www.facebook.com/l.php?u=https%3A%2F%2Fwww.bing.com%2Fmaps"
+    attachment = {
+        "title": "Kuan's Location",
+        "url": url,
+        "type": "location",
+        "payload": {"coordinates": {"lat": 40.740507163823, "long": -74.007804460413}},
+    }
+    item = {
+        "sender": {"id": PSID},
+        "timestamp": 9,
+        "message": {"mid": "m", "attachments": [attachment]},
+    }
+    [event] = ADAPTER.parse({"object": "page", "entry": [{"id": PAGE, "messaging": [item]}]})
+    assert isinstance(event, InboundMessage) and event.kind is MessageKind.LOCATION
+    assert event.attachments == (
+        Attachment(
+            type="location",
+            details={
+                "latitude": 40.740507163823,
+                "longitude": -74.007804460413,
+                "name": "Kuan's Location",
+                "url": url,
+            },
+        ),
+    )
+
+
+def test_a_message_from_an_ad_carries_where_it_came_from() -> None:
+    referral = {
+        "ref": "r",
+        "ad_id": "6045246247433",
+        "source": "ADS",
+        "type": "OPEN_THREAD",
+        "ads_context_data": {"ad_title": "Blue sneakers", "photo_url": "https://x/y.jpg"},
+    }
+    item = {
+        "sender": {"id": PSID},
+        "timestamp": 9,
+        "message": {"mid": "m", "text": "Still on sale?", "referral": referral},
+    }
+    [event] = ADAPTER.parse({"object": "page", "entry": [{"id": PAGE, "messaging": [item]}]})
+    assert isinstance(event, InboundMessage)
+    assert (event.kind, event.text) == (MessageKind.TEXT, "Still on sale?")
+    assert event.attachments == (
+        Attachment(
+            type="referral",
+            details={
+                "source_type": "ADS",
+                "ref": "r",
+                "source_id": "6045246247433",
+                "headline": "Blue sneakers",
+                "source_url": "https://x/y.jpg",
+            },
+        ),
+    )

@@ -15,7 +15,10 @@ from inbox.settings import Settings
 from tests.factories import FIXTURE_ACCOUNTS, connect_fixture_accounts
 from tests.helpers import load_fixture
 
-MESSENGER_ECHO_MID = "m_ZyX9wVu8TsR7qPo6NmL5kJ4iH3gF2eD1"
+MESSENGER_ECHO_MID = "mid.1457764197618:41d102a3e1ae206a38"  # Meta's echo sample
+DELIVERED_MID = "mid.1458668856218:ed81099e15d3f4f233"  # Meta's delivery sample
+PSID = "<PSID>"  # Meta's samples keep their placeholders
+BT_USER = "1423587017700273"  # bottender's samples
 WA_SENT_ID = "wamid.xyzxyz"  # the id of pywa's samples (tests/fixtures/SOURCES.md)
 WA_CUSTOMER = "972987654321"
 
@@ -56,11 +59,11 @@ async def test_messenger_text_is_stored_once_with_the_true_instant(
     assert (first.stored, first.duplicates) == (1, 0)
     assert (again.stored, again.duplicates) == (0, 1)
     message = await Message.get()
-    assert message.content == "Is the blue model still available?"
+    assert message.content == "Sharp tools make good work."
     assert message.is_incoming is True
-    assert message.received_at == datetime(2026, 7, 29, 8, 0, 4, 523000, tzinfo=UTC)
+    assert message.received_at == datetime(2017, 4, 10, 3, 52, 43, 181000, tzinfo=UTC)
     conversation = await Conversation.get()
-    assert conversation.participant_id == "7349205816634201"
+    assert conversation.participant_id == BT_USER
     assert conversation.unread_count == 1
     assert conversation.last_message_at == message.received_at
     assert await WebhookLog.filter(processed=True).count() == 2
@@ -87,13 +90,13 @@ async def test_echo_is_stored_as_outgoing_and_not_counted_unread(
     assert message.status == "sent"
     assert message.sender_name == "Shop"
     conversation = await Conversation.get()
-    assert conversation.participant_id == "7349205816634201"
+    assert conversation.participant_id == PSID
     assert conversation.unread_count == 0
 
 
 async def test_echo_of_our_own_send_does_not_double(accounts: dict[str, PlatformAccount]) -> None:
-    sent_at = datetime(2026, 7, 29, 8, 8, 19, 880000, tzinfo=UTC)
-    await _outgoing(accounts["messenger"], MESSENGER_ECHO_MID, "7349205816634201", sent_at)
+    sent_at = datetime(2016, 3, 12, 6, 29, 57, 627000, tzinfo=UTC)
+    await _outgoing(accounts["messenger"], MESSENGER_ECHO_MID, PSID, sent_at)
     result = await ingest("messenger", load_fixture("messenger", "echo"))
     assert (result.stored, result.duplicates) == (0, 1)
     assert await Message.all().count() == 1
@@ -132,12 +135,8 @@ async def test_messenger_read_watermark_marks_only_older_outgoing(
     accounts: dict[str, PlatformAccount],
 ) -> None:
     account = accounts["messenger"]
-    older = await _outgoing(
-        account, "m_old", "7349205816634201", datetime(2026, 7, 29, 8, 0, tzinfo=UTC)
-    )
-    newer = await _outgoing(
-        account, "m_new", "7349205816634201", datetime(2026, 7, 29, 9, 0, tzinfo=UTC)
-    )
+    older = await _outgoing(account, "m_old", PSID, datetime(2016, 3, 22, 17, 0, tzinfo=UTC))
+    newer = await _outgoing(account, "m_new", PSID, datetime(2016, 3, 22, 18, 0, tzinfo=UTC))
     await ingest("messenger", load_fixture("messenger", "read"))
     await older.refresh_from_db()
     await newer.refresh_from_db()
@@ -145,16 +144,29 @@ async def test_messenger_read_watermark_marks_only_older_outgoing(
 
 
 async def test_messenger_delivery_by_mid(accounts: dict[str, PlatformAccount]) -> None:
-    sent = await _outgoing(
-        accounts["messenger"], MESSENGER_ECHO_MID, "7349205816634201", datetime.now(UTC)
-    )
-    await ingest("messenger", load_fixture("messenger", "delivery"))
+    """Meta's own sample carries no `timestamp`: it still moves the reply to delivered."""
+    sent = await _outgoing(accounts["messenger"], DELIVERED_MID, PSID, datetime.now(UTC))
+    result = await ingest("messenger", load_fixture("messenger", "delivery"))
     await sent.refresh_from_db()
     assert sent.status == "delivered"
+    assert result.skipped == []
+
+
+async def test_messenger_delivery_by_watermark(accounts: dict[str, PlatformAccount]) -> None:
+    """Older clients send only the watermark: every earlier reply to that customer is delivered."""
+    account = accounts["messenger"]
+    older = await _outgoing(account, "m_old", PSID, datetime(2016, 3, 22, 17, 0, tzinfo=UTC))
+    newer = await _outgoing(account, "m_new", PSID, datetime(2016, 3, 22, 18, 0, tzinfo=UTC))
+    body = load_fixture("messenger", "delivery")
+    del body["entry"][0]["messaging"][0]["delivery"]["mids"]
+    await ingest("messenger", body)
+    await older.refresh_from_db()
+    await newer.refresh_from_db()
+    assert (older.status, newer.status) == ("delivered", "sent")
 
 
 async def test_reaction_then_unreaction(accounts: dict[str, PlatformAccount]) -> None:
-    await ingest("messenger", load_fixture("messenger", "echo"))
+    await ingest("messenger", load_fixture("messenger", "text"))  # the message reacted to
     await ingest("messenger", load_fixture("messenger", "reaction"))
     assert (await Message.get()).reaction == "❤️"
     await ingest("messenger", load_fixture("messenger", "unreaction"))
@@ -164,7 +176,9 @@ async def test_reaction_then_unreaction(accounts: dict[str, PlatformAccount]) ->
 async def test_deleted_message_keeps_the_row_but_not_the_words(
     accounts: dict[str, PlatformAccount],
 ) -> None:
-    await ingest("instagram", load_fixture("instagram", "text"))
+    body = load_fixture("instagram", "share")
+    body["entry"][0]["messaging"][0]["message"]["mid"] = "message-id-to-delete"
+    await ingest("instagram", body)
     await ingest("instagram", load_fixture("instagram", "deleted"))
     message = await Message.get()
     assert message.is_deleted is True
@@ -261,3 +275,35 @@ async def test_conversations_are_per_account(accounts: dict[str, PlatformAccount
     }
     assert uuid.UUID(str(messages[0].conversation_id)) in {c.id for c in conversations}  # type: ignore[attr-defined]
     assert FIXTURE_ACCOUNTS["messenger"] == accounts["messenger"].external_id
+
+
+async def test_an_edit_replaces_the_text_once_and_keeps_the_old_one(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    body = load_fixture("messenger", "quick_reply")
+    body["entry"][0]["messaging"][0]["message"]["mid"] = "<MESSAGE_ID>"  # the edit's target
+    await ingest("messenger", body)
+    edit = load_fixture("messenger", "message_edit")
+    first = await ingest("messenger", edit)
+    again = await ingest("messenger", edit)
+    message = await Message.get()
+    assert message.content == "<TEXT>"
+    assert message.attachments == [
+        {
+            "type": "edit",
+            "count": 1,
+            "previous": "hello, world!",
+            "at": "2016-03-22T17:47:36.463000+00:00",
+        }
+    ]
+    assert [e.type for e in first.events] == ["message_edited"]
+    assert again.events == []
+
+
+async def test_an_edit_of_an_unknown_message_is_logged_not_stored(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    result = await ingest("messenger", load_fixture("messenger", "message_edit"))
+    assert result.skipped == ["edit of unknown message <MESSAGE_ID>"]
+    assert await Message.all().count() == 0
+    assert "edit of unknown message" in ((await WebhookLog.get()).error or "")

@@ -22,6 +22,7 @@ from tests.helpers import load_fixture
 
 NOW = datetime(2026, 7, 29, 12, 0, tzinfo=UTC)
 PAGE = "104578291736452"
+CUSTOMER = "7349205816634201"
 WEBHOOK_MIDS = {
     "m_Qk1x8w2mZ0aV7nR3tYb5HcLpE9sDfG4jK6uI1oP2qW3eR4tY5uI6oP7aS8dF9gH0",
     "m_ZyX9wVu8TsR7qPo6NmL5kJ4iH3gF2eD1",
@@ -33,6 +34,9 @@ NEW_MIDS = {
     "m_sIzE0aB9cD8eF7gH6iJ5kL4mN3oP2qR1sT0uV9wX8yZ7aB6cD5eF4gH3iJ2kL1",
     "m_oRdEr9aB8cD7eF6gH5iJ4kL3mN2oP1qR0sT9uV8wX7yZ6aB5cD4eF3gH2iJ1kL0",
 }
+IG_TEXT_MID = (
+    "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDY1MTIzNDU2Nzg5OjM0MDI4MjM2Njg0MTcxMDMwMDk0OTEyODEz"
+)
 OLD_MID = "m_oLdMsG1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV2wX3yZ4aB5cD6eF7gH8iJ9k"
 
 
@@ -77,8 +81,14 @@ async def messenger_with_webhooks(settings: Settings) -> PlatformAccount:
     """The fixture Page, with a customer message and an echo already stored by webhooks."""
     workspace = await make_workspace()
     account = await make_account(workspace, "messenger", key=settings.token_encryption_keys[0])
-    await ingest("messenger", load_fixture("messenger", "text"))
-    await ingest("messenger", load_fixture("messenger", "echo"))
+    text, echo = load_fixture("messenger", "text"), load_fixture("messenger", "echo")
+    # The same two messages the Conversations API fixture lists (the ids both ways agree).
+    text_mid, echo_mid = sorted(WEBHOOK_MIDS)
+    text_item, echo_item = text["entry"][0]["messaging"][0], echo["entry"][0]["messaging"][0]
+    text_item["sender"]["id"] = echo_item["recipient"]["id"] = CUSTOMER
+    text_item["message"]["mid"], echo_item["message"]["mid"] = text_mid, echo_mid
+    await ingest("messenger", text)
+    await ingest("messenger", echo)
     assert await Message.all().count() == 2
     return account
 
@@ -237,7 +247,11 @@ async def test_instagram_reads_through_its_page_or_as_itself(
     if parent is not None:
         await PlatformAccount.filter(id=account.id).update(parent_external_id=parent)
         await account.refresh_from_db()
-    await ingest("instagram", load_fixture("instagram", "text"))
+    body = load_fixture("instagram", "text")  # as the Conversations API fixture lists it
+    item = body["entry"][0]["messaging"][0]
+    item["sender"]["id"] = "1192837465019283"
+    item["message"]["mid"] = IG_TEXT_MID
+    await ingest("instagram", body)
     graph.serve_pages("/conversations", load_fixture("graph", "instagram_conversations"))
 
     result = await sync_account(account, graph=tools[0], cipher=tools[1], now=NOW)

@@ -168,7 +168,7 @@ def test_live_conversation_reply_and_mark_read(
     item = page.locator(f"li[data-conversation-id='{conversation_id}']")
     badge = item.locator(".badge")
     expect(badge).to_have_text("1")
-    expect(item).to_contain_text("7349205816634201")
+    expect(item).to_contain_text("1423587017700273")  # the text fixture's customer
 
     item.get_by_role("link").click()
     expect(page.locator("li.msg.in .text")).to_have_text(f"Is the blue one available? {HOSTILE}")
@@ -189,7 +189,7 @@ def test_live_conversation_reply_and_mark_read(
     [sent] = _until(live.graph.sent, "the Graph API to receive the reply")
     assert sent.path == f"/{FIXTURE_ACCOUNTS['messenger']}/messages"
     assert sent.json["message"] == {"text": "Yes, <b>it ships</b> tomorrow"}
-    assert sent.json["recipient"] == {"id": "7349205816634201"}
+    assert sent.json["recipient"] == {"id": "1423587017700273"}
     expect(mine.locator(".status")).to_have_text("sent")
     assert page.evaluate("window.pwned") is None
 
@@ -413,3 +413,89 @@ def test_platforms_show_state_connect_sync_and_disconnect(
     expect(card.locator(".chip")).to_have_text("disconnected")
     assert open_page.confirmed == ["Disconnect Messenger Acme Page? Its conversations stay."]  # type: ignore[attr-defined]
     assert live.run(_active(page_id)) is False
+
+
+def _now_stamped(platform: str, name: str, **message: Any) -> dict[str, Any]:
+    """A fixture as Meta would send it now (its message fields replaced where given)."""
+    body = load_fixture(platform, name)
+    now = int(time.time() * 1000)
+    body["entry"][0]["time"] = now
+    item = body["entry"][0]["messaging"][0]
+    item["timestamp"] = now
+    if message:
+        item["message"] = {**item["message"], **message}
+    return body
+
+
+async def _owner_of_the_fixture_accounts(email: str, *platforms: str) -> User:
+    """An owner whose workspace holds the fixture accounts (taken from earlier tests)."""
+    await PlatformAccount.filter(external_id__in=[FIXTURE_ACCOUNTS[p] for p in platforms]).delete()
+    return await _owner(email, *platforms)
+
+
+async def _expire_stories(app: BrowserApp) -> int:
+    from inbox.appkeys import BUS
+    from inbox.netguard import GuardedHttp
+    from inbox.services.stories import TIMEOUT, check_recent
+
+    assert app.app is not None
+    async with GuardedHttp(TIMEOUT) as http:
+        return await check_recent(http, app.app[BUS], (app.graph.url,))
+
+
+def test_meta_context_lines_story_links_and_edits(
+    live: BrowserApp, open_page: Callable[..., Page]
+) -> None:
+    live.run(_owner_of_the_fixture_accounts("context@example.com", "messenger", "instagram"))
+    page = open_page(viewport=DESKTOP)
+    sign_in(page, live.base_url, "context@example.com")
+    page.get_by_role("link", name="Chats", exact=True).click()
+    expect(page.locator("#live")).to_have_text("live")
+
+    _post_webhook(live, "messenger", _now_stamped("messenger", "referral_ad"))
+    _post_webhook(live, "messenger", _now_stamped("messenger", "location"))
+    customer = page.locator("li[data-conversation-id]", has_text="<PSID>")
+    customer.get_by_role("link").click()
+    expect(page.locator(".context", has_text="came from the ad")).to_have_text(
+        "came from the ad “<TITLE_OF_THE_AD>” (ref <REF_DATA_IF_SPECIFIED_IN_THE_AD>)"
+    )
+    page.get_by_role("link", name="Chats", exact=True).click()
+    page.locator("li[data-conversation-id]", has_text="1423587017700273").get_by_role(
+        "link"
+    ).click()
+    place = page.get_by_role("link", name="a location (0, 0)")
+    expect(place).to_have_attribute("href", "https://www.google.com/maps/search/?api=1&query=0,0")
+
+    # A story reply links the story; once its link answers 404 the page says it expired.
+    story_url = f"{live.graph.url}/cdn/story-{uuid.uuid4().hex}.jpg"
+    answers = [200]
+
+    async def story(request: Any, path: str, body: Any) -> Any:
+        from aiohttp import web
+
+        return web.Response(status=answers[-1])
+
+    live.graph.routes[f"GET {story_url.removeprefix(live.graph.url)}"] = story
+    reply = _now_stamped(
+        "instagram",
+        "story_reply",
+        mid=f"ig_{uuid.uuid4().hex}",
+        reply_to={"story": {"id": "17890000000000001", "url": story_url}},
+    )
+    _post_webhook(live, "instagram", reply)
+    page.get_by_role("link", name="Chats", exact=True).click()
+    page.locator("li[data-conversation-id]", has_text="Sender-id-1").get_by_role("link").click()
+    line = page.locator(".context.story")
+    expect(line).to_have_text("replied to your story · open the story")
+    expect(line.get_by_role("link", name="open the story")).to_have_attribute("href", story_url)
+    answers.append(404)
+    assert live.run(_expire_stories(live)) == 1
+    expect(line).to_have_text("replied to your story · the story has expired")
+
+    # The customer edits it: the text changes in place, marked "(edited)".
+    mid = reply["entry"][0]["messaging"][0]["message"]["mid"]
+    edit = _now_stamped("instagram", "message_edit")
+    edit["entry"][0]["messaging"][0]["sender"]["id"] = "Sender-id-1"
+    edit["entry"][0]["messaging"][0]["message_edit"] = {"mid": mid, "text": "Is it in blue?"}
+    _post_webhook(live, "instagram", edit)
+    expect(page.locator("li.msg.in .text")).to_have_text("Is it in blue? (edited)")

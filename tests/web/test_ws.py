@@ -89,7 +89,7 @@ async def test_new_message_arrives_live_for_the_own_workspace_only(client: TestC
     socket_b = await _connect(client, await _token(client, bob))
     await _post(client, "messenger", "text")
     frame = await _next_of(socket_a, "new_message")
-    assert frame["message"]["content"] == "Is the blue model still available?"
+    assert frame["message"]["content"] == "Sharp tools make good work."  # the text fixture
     assert frame["conversation"]["unread_count"] == 1
     with pytest.raises(TimeoutError):
         await socket_b.receive_json(timeout=0.5)

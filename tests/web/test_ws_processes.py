@@ -64,7 +64,7 @@ async def test_events_cross_servers_and_sockets_learn_why_they_close(
                 assert response.status == 200
             frame = await socket.receive_json(timeout=5)
             assert frame["type"] == "new_message"
-            assert frame["message"]["content"] == "Is the blue model still available?"
+            assert frame["message"]["content"] == "Sharp tools make good work."  # the text fixture
 
             procs[1].send_signal(signal.SIGTERM)
             closing = await socket.receive(timeout=10)

@@ -140,7 +140,7 @@ async def test_a_fresh_token_sent_on_the_open_socket_keeps_it_open_past_the_old_
 
     await _post(client, "messenger", "text")
     frame = await _next_of(socket, "new_message")
-    assert frame["message"]["content"] == "Is the blue model still available?"
+    assert frame["message"]["content"] == "Sharp tools make good work."  # the text fixture
     await socket.send_json({"type": "ping"})
     assert (await socket.receive_json(timeout=5)) == {"type": "pong"}
 

@@ -36,7 +36,7 @@ from inbox.platforms.events import (
 from inbox.platforms.parts import stored, unsupported_kind
 from inbox.services.ingest import storage_pg
 from inbox.services.ingest.items import IngestResult, StoreItem
-from inbox.services.ingest.updates import mark_deleted, mark_edited, set_reaction, update_status
+from inbox.services.ingest.updates import apply_edit, mark_deleted, set_reaction, update_status
 
 # Ids longer than their columns are not ids a platform sends; such events are skipped.
 _ID_LIMITS = {
@@ -330,7 +330,7 @@ async def apply_batch(items: list[StoreItem], now: datetime) -> None:
         elif isinstance(event, MessageDeleted):
             await mark_deleted(item, account, event)
         elif isinstance(event, MessageEdited):
-            await mark_edited(item, account, event)
+            await apply_edit(item, account, event)
     if accounts:
         await PlatformAccount.filter(id__in=[a.id for a in accounts.values()]).update(
             last_webhook_at=now

@@ -16,6 +16,13 @@ from inbox.platforms.events import (
 )
 from inbox.services.ingest.items import StoreItem
 
+# `slack_status` of a posted customer message whose post no longer says what the row says
+# (an edit, a story that expired): the mirror updates the post in place, then sets UPDATED.
+TEXT_BEHIND = "stale"
+TEXT_UPDATED = "updated"
+# Meta lets a customer edit a message five times; older versions beyond this are dropped.
+EDITS_KEPT = 10
+
 
 async def update_status(item: StoreItem, account: PlatformAccount, event: StatusUpdate) -> None:
     """A delivery status: outgoing messages move forward only (read stays read)."""
@@ -79,18 +86,26 @@ async def mark_deleted(item: StoreItem, account: PlatformAccount, event: Message
     item.result.events.append(domain.MessageDeleted.of(account, target))
 
 
-# slack_status of a customer message whose edit the thread does not show yet, then once it does.
-EDIT_PENDING = "edit"
-EDIT_SHOWN = "edited"
-
-
-async def mark_edited(item: StoreItem, account: PlatformAccount, event: MessageEdited) -> None:
-    """A message the customer edited: the stored text becomes the new one."""
+async def apply_edit(item: StoreItem, account: PlatformAccount, event: MessageEdited) -> None:
+    """A customer's edit: the new text replaces the old, which is kept as an `edit` entry."""
     target = await _target(item, account, event.message_id, "edit")
     if target is None or not target.is_incoming or target.is_deleted:
         return
-    text = event.text[:10000]
-    if target.content == text and target.slack_status in (EDIT_PENDING, EDIT_SHOWN):
-        return  # a retried edit
-    await Message.filter(id=target.id).update(content=text, slack_status=EDIT_PENDING)
-    item.result.events.append(domain.MessageEdited.of(account, target, text))
+    edits = [a for a in target.attachments or [] if a.get("type") == "edit"]
+    count = event.edit_count if event.edit_count is not None else len(edits) + 1
+    if any(a.get("count") == count for a in edits) or target.content == event.text:
+        return  # a retried webhook: this edit is already applied
+    entry = {
+        "type": "edit",
+        "count": count,
+        "previous": target.content,
+        "at": event.timestamp.isoformat(),
+    }
+    target.content = event.text
+    others = [a for a in target.attachments or [] if a.get("type") != "edit"]
+    target.attachments = [*others, *edits[-(EDITS_KEPT - 1) :], entry]
+    changes: dict[str, Any] = {"content": target.content, "attachments": target.attachments}
+    if target.slack_ts is not None and target.slack_status != "deleted":
+        changes["slack_status"] = TEXT_BEHIND
+    await Message.filter(id=target.id).update(**changes)
+    item.result.events.append(domain.MessageEdited.of(account, target))

@@ -6,6 +6,7 @@ import { describe, showError } from '../alerts.js';
 import { ago, clock, fill, h, platformIcon, platformName, safeUrl } from '../dom.js';
 import * as live from '../ws.js';
 import { templateComposer, windowClosed } from '../templates.js';
+import { CONTEXT_TYPES, isEdited, metaContext } from './meta_context.js';
 
 const PAGE = 50;
 const READERS = 4;
@@ -34,7 +35,7 @@ function displayLines(lines) {
 }
 
 function attachmentLinks(all) {
-  const attachments = Array.isArray(all) ? all.filter((a) => !PART_TYPES.has(a.type)) : [];
+  const attachments = Array.isArray(all) ? all.filter((a) => !PART_TYPES.has(a.type) && !CONTEXT_TYPES.has(a.type)) : [];
   if (!attachments.length) return null;
   return h('ul', { class: 'attachments' }, attachments.map((a) => {
     const label = `📎 ${a.filename || a.type || 'file'}${a.caption ? `: ${a.caption}` : ''}`;
@@ -47,14 +48,14 @@ function messageItem(m) {
   const who = m.is_incoming ? m.sender_name || 'Customer' : m.agent || 'Business';
   let body;
   if (m.is_deleted) body = h('p', { class: 'text muted' }, 'This message was unsent.');
-  else if (m.content) body = h('p', { class: 'text' }, m.content);
+  else if (m.content) body = h('p', { class: 'text' }, m.content, isEdited(m) ? h('span', { class: 'muted small edited' }, ' (edited)') : null);
   else if (!m.attachments?.length && !m.display?.length) body = h('p', { class: 'text muted' }, `[${m.kind || 'message'}]`);
   const status = m.is_incoming ? null : h('span', { class: 'status', dataset: { status: m.status } },
     m.status === 'failed' && m.error_message ? `failed: ${m.error_message}` : m.status);
   return h('li', { class: `msg ${m.is_incoming ? 'in' : 'out'}`, dataset: { messageId: m.id } },
     h('div', { class: 'bubble' },
       m.reply_to ? h('p', { class: 'small muted' }, '↪ reply to an earlier message') : null,
-      body, m.is_deleted ? null : attachmentLinks(m.attachments), m.is_deleted ? null : displayLines(m.display),
+      m.is_deleted ? null : metaContext(m), body, m.is_deleted ? null : attachmentLinks(m.attachments), m.is_deleted ? null : displayLines(m.display),
       m.reaction ? h('span', { class: 'reaction', title: 'reaction' }, m.reaction) : null),
     h('div', { class: 'msg-meta' }, `${who} · ${clock(m.received_at)}`, status ? ' · ' : null, status));
 }
@@ -321,7 +322,7 @@ export async function render(main, route) {
       updateMessage({ id: frame.message_id, is_deleted: true, content: '', attachments: [] });
     },
     message_edited(frame) {
-      updateMessage({ id: frame.message_id, content: frame.content });
+      if (frame.message) updateMessage(frame.message);
     },
     message_reaction(frame) {
       updateMessage({ id: frame.message_id, reaction: frame.emoji });
