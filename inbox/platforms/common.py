@@ -285,6 +285,7 @@ def _content(message: dict[str, Any]) -> _Content:
     payload = str_at(message, "quick_reply", "payload")
     if message.get("is_unsupported") is True:
         kind = MessageKind.UNSUPPORTED
+        found = [parts.unsupported("is_unsupported", message)]
     elif "story_mention" in types:
         kind = MessageKind.STORY_MENTION
     elif isinstance(dig(message, "reply_to", "story"), dict):
@@ -298,6 +299,7 @@ def _content(message: dict[str, Any]) -> _Content:
         kind = MessageKind.LOCATION
     elif text is None and all(a.type == "fallback" and not a.url for a in found):
         kind = MessageKind.UNSUPPORTED  # nothing, or a share Meta could not describe
+        found = [parts.unsupported("fallback" if found else "empty", message)]
     elif text is None and types & {"share", "ig_reel", "reel", "post", "ig_post", "fallback"}:
         kind = MessageKind.SHARE
     elif text is None:
