@@ -517,6 +517,8 @@ CASES = [
         [Row("text", "Test message", [], "out", "sent")],
         ["Test message"],
     ),
+    # Not a message: it changes a template's status (tests/services/test_templates.py).
+    Case("template_status_update", [], []),
 ]
 
 
