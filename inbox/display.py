@@ -165,7 +165,7 @@ def _referral(details: Mapping[str, Any], customer: str) -> list[Line]:
     title = details.get("headline") or details.get("body")
     if source == "POST":
         what = f"the post “{title}”" if title else "a post"
-    elif source in ("AD", "ADS") or details.get("source_id"):
+    elif source in ("AD", "ADS") or details.get("source_id") or (title and not source):
         what = f"the ad “{title}”" if title else "an ad"
     elif source in ("SHORTLINK", "SHORT-URL", "SHORTLINKS"):
         what = "an m.me link"

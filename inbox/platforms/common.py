@@ -285,7 +285,7 @@ def _content(message: dict[str, Any]) -> _Content:
     payload = str_at(message, "quick_reply", "payload")
     if message.get("is_unsupported") is True:
         kind = MessageKind.UNSUPPORTED
-        found = [parts.unsupported("is_unsupported", message)]
+        found = [parts.unsupported("unsupported", message)]
     elif "story_mention" in types:
         kind = MessageKind.STORY_MENTION
     elif isinstance(dig(message, "reply_to", "story"), dict):

@@ -145,7 +145,7 @@ async def test_reactions_replies_deletions_and_unsupported_are_shown(
     assert texts == [
         "Do you ship to Oslo?",
         "_Jane Doe unsent this message._",  # was "in reply to … Yes", updated in place
-        "_Jane Doe sent a message cahts cannot show yet (unknown type)_",
+        "_Jane Doe sent a message cahts cannot show yet (unsupported)_",
         "Buy now _(quick reply)_",
     ]
     question = await Message.get(platform_message_id="m_question")

@@ -22,7 +22,7 @@ from tests.helpers import bearer, load_fixture
 PSID = "<PSID>"
 BT_TEXT_MID = "mid.$cAAE1UUyiiwthh0NPrVbVf4HFNDGl"
 SENT = "ballot_box_with_check"
-MAP = "https://www.google.com/maps/search/?api=1&amp;query=0.0,0.0"
+MAP = "https://www.google.com/maps/search/?api=1&query=0,0"
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ CASES = [
             "",
             [{"type": "location", "details": {"latitude": 0, "longitude": 0}}],
         ),
-        f"_sent a location:_ <{MAP}|a location (0, 0)>",
+        f"_shared a location_\n<{MAP}|Open in maps (0, 0)>",
     ),
     Case(
         "messenger",
@@ -399,8 +399,24 @@ CASES = [
     Case(
         "instagram",
         "unsupported",
-        Row("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxUnsupp01", "unsupported", "", []),
-        slack_starts="_sent a message that can",
+        Row(
+            "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxUnsupp01",
+            "unsupported",
+            "",
+            [
+                {
+                    "type": "unsupported",
+                    "details": {
+                        "kind": "unsupported",
+                        "raw": {
+                            "mid": "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxUnsupp01",
+                            "is_unsupported": True,
+                        },
+                    },
+                }
+            ],
+        ),
+        "_Instagram customer …9283 sent a message cahts cannot show yet (unsupported)_",
     ),
     Case(
         "instagram",

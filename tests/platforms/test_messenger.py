@@ -15,6 +15,7 @@ from inbox.platforms.events import (
     InboundMessage,
     MessageEdited,
     MessageKind,
+    Note,
     PayloadError,
     Reaction,
     StatusUpdate,
@@ -363,9 +364,10 @@ def test_malformed_items_are_ignored(fields: dict[str, Any], reason: str) -> Non
 def test_a_message_without_a_valid_time_is_kept_with_the_entrys_time(stamp: Any) -> None:
     item = {"sender": {"id": PSID}, "timestamp": stamp, "message": {"mid": "m", "text": "hi"}}
     body = {"object": "page", "entry": [{"id": PAGE, "time": 1785312004871, "messaging": [item]}]}
-    [event] = ADAPTER.parse(body)
+    [event, note] = ADAPTER.parse(body)
     assert isinstance(event, InboundMessage)
     assert (event.message_id, event.text, event.timestamp) == ("m", "hi", at(1785312004871))
+    assert isinstance(note, Note) and "entry's time" in note.text
 
 
 def test_a_dateless_postback_gets_the_same_id_on_every_retry() -> None:

@@ -463,7 +463,7 @@ def test_meta_context_lines_story_links_and_edits(
     page.locator("li[data-conversation-id]", has_text="1423587017700273").get_by_role(
         "link"
     ).click()
-    place = page.get_by_role("link", name="a location (0, 0)")
+    place = page.get_by_role("link", name="Open in maps (0, 0)")
     expect(place).to_have_attribute("href", "https://www.google.com/maps/search/?api=1&query=0,0")
 
     # A story reply links the story; once its link answers 404 the page says it expired.

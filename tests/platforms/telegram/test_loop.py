@@ -212,7 +212,7 @@ async def test_an_edit_updates_the_stored_text_and_the_slack_post(tg: TelegramLo
     assert message.content == "Edited text"
     [edit] = tg.loop.slack.called("chat.update")
     assert edit.args["ts"] == post["ts"]
-    assert edit.args["text"] == "Edited text\n_(edited)_"
+    assert edit.args["text"] == "Edited text _(edited)_"
     await tg.send(update("edited_message__text"))  # a retried edit changes nothing more
     assert len(tg.loop.slack.called("chat.update")) == 1
 
