@@ -92,10 +92,14 @@ async def _accounts(items: list[StoreItem]) -> dict[tuple[str, str], PlatformAcc
             if event.account_id and not isinstance(event, Ignored) and not _oversized(event):
                 wanted[item.platform].add(event.account_id)
     found: dict[tuple[str, str], PlatformAccount] = {}
+    pg = _connection()
     for platform, ids in wanted.items():
-        rows = await PlatformAccount.filter(
-            platform=platform, external_id__in=sorted(ids), is_active=True
-        )
+        if pg is not None:  # one plain statement: the queryset's building showed in profiles
+            rows = await storage_pg.active_accounts(pg, platform, sorted(ids))
+        else:
+            rows = await PlatformAccount.filter(
+                platform=platform, external_id__in=sorted(ids), is_active=True
+            )
         found.update({(platform, a.external_id): a for a in rows})
     return found
 

@@ -14,12 +14,25 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from inbox.models import Conversation
+from inbox.models import Conversation, PlatformAccount
+
+
+async def active_accounts(
+    conn: BaseDBAsyncClient, platform: str, external_ids: list[str]
+) -> list[PlatformAccount]:
+    """The active accounts of one platform with these external ids."""
+    _, rows = await conn.execute_query(
+        "SELECT * FROM platform_accounts"
+        " WHERE platform = $1 AND external_id = ANY($2::text[]) AND is_active",
+        [platform, external_ids],
+    )
+    return [PlatformAccount._init_from_db(**dict(row)) for row in rows]
+
 
 # Wrapped in WITH: Tortoise's execute_query returns no rows for a statement starting INSERT.
 _UPSERT_CONVERSATIONS = (
-    "WITH up AS (INSERT INTO conversations AS c (id, workspace_id, platform_account_id, participant_id,"
-    " participant_name, unread_count, status, created_at)"
+    "WITH up AS (INSERT INTO conversations AS c (id, workspace_id, platform_account_id,"
+    " participant_id, participant_name, unread_count, status, created_at)"
     " SELECT gen_random_uuid(), w, a, p, n, 0, 'open', $5"
     " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS v(w, a, p, n)"
     " ORDER BY a, p"
@@ -69,6 +82,7 @@ _MESSAGE_COLUMNS = {
     "received_at": "timestamptz",
 }
 _NAMES = ", ".join(_MESSAGE_COLUMNS)
+_EMPTY_LIST = json.dumps([])
 _UNNEST = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_MESSAGE_COLUMNS.values(), start=1))
 _SELECT = ", ".join("attachments::jsonb" if n == "attachments" else n for n in _MESSAGE_COLUMNS)
 _INSERT_MESSAGES = (
@@ -88,7 +102,7 @@ async def insert_messages(
     arrays: list[Any] = []
     for name in _MESSAGE_COLUMNS:
         if name == "attachments":
-            arrays.append([json.dumps(r[name]) for r in rows])
+            arrays.append([json.dumps(r[name]) if r[name] else _EMPTY_LIST for r in rows])
         else:
             arrays.append([r[name] for r in rows])
     _, inserted = await conn.execute_query(_INSERT_MESSAGES, [*arrays, now])
