@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any, TypeVar
 
 from aiohttp import web
+from prometheus_client.metrics import MetricWrapperBase
 from tortoise.exceptions import BaseORMException, IntegrityError
 
 from inbox import db
@@ -59,8 +61,21 @@ async def receive(request: web.Request) -> web.Response:
     body = await request.read()  # read by web.bodies already: in time, within the budget
     response = await _receive(request, adapter, body)
     outcome = "accepted" if response.status == 200 else _REASONS.get(response.status, "error")
-    WEBHOOKS.labels(platform, outcome).inc()
+    _child(WEBHOOKS, platform, outcome).inc()
     return response
+
+
+M = TypeVar("M", bound=MetricWrapperBase)
+_children: dict[tuple[object, ...], Any] = {}
+
+
+def _child(metric: M, *labels: str) -> M:
+    """metric.labels(*labels), kept: looking the child up took a lock and a tuple per call."""
+    key = (metric, *labels)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    return child
 
 
 _REASONS = {
@@ -136,7 +151,7 @@ async def _receive(request: web.Request, adapter: PlatformAdapter, body: bytes) 
     except _UNAVAILABLE as exc:
         log.warning("webhook for %s not stored, database unavailable: %s", platform, exc)
         return error_response(503, "database_unavailable", DB_UNAVAILABLE)
-    INGEST_SECONDS.labels(platform).observe(time.perf_counter() - started)
+    _child(INGEST_SECONDS, platform).observe(time.perf_counter() - started)
     if platform == "whatsapp":
         try:
             await _template_statuses(payload)
@@ -146,7 +161,7 @@ async def _receive(request: web.Request, adapter: PlatformAdapter, body: bytes) 
     if result.skipped:
         log.info("webhook %s skipped: %s", result.log_id, "; ".join(result.skipped)[:500])
     if result.stored:
-        MESSAGES_STORED.labels(platform, "webhook").inc(result.stored)
+        _child(MESSAGES_STORED, platform, "webhook").inc(result.stored)
     return web.json_response({"ok": True, "stored": result.stored, "duplicates": result.duplicates})
 
 

@@ -248,6 +248,8 @@ TUNABLES: dict[str, float] = {
     "TASK_REDELIVERY_SECONDS": 120,
     "SCHEDULER_LOCK_SECONDS": 30,
     "SLACK_MAX_FILE_BYTES": 100 * 1024 * 1024,
+    # Customer files moving (download or upload) at once in one process; each streams via disk.
+    "SLACK_MEDIA_TRANSFERS": 3,
     "SLACK_RELINK_HISTORY": 20,
     "SLACK_SWEEP_GRACE_SECONDS": 30,
     "SLACK_MIRROR_MAX_AGE_DAYS": 7,

@@ -14,6 +14,7 @@ from bot.slack.errors import (
     SlackRefused,
     call,
 )
+from bot.slack.upload import upload_file
 from bot.templates.blocks import category_words
 from bot.thread.context import CONTEXT_KINDS
 from bot.thread.mapping import MESSAGE_EVENT, Run, dashboard_url
@@ -152,6 +153,15 @@ class Poster:
 
     async def _post_once(self, message: Message) -> None:
         view, files = await self._prepare(message)
+        try:
+            await self._post_with_files(message, view, files)
+        finally:
+            for download in files:
+                download.close()
+
+    async def _post_with_files(
+        self, message: Message, view: MessageView, files: list[media.Download]
+    ) -> None:
         run = self.run
         changes: dict[str, object] = {"slack_posted": True}
         if message.slack_ts is None:
@@ -166,15 +176,18 @@ class Poster:
         for download in files:
             await run.renew()
             try:
-                await call(
-                    run.slack.files_upload_v2(
-                        channel=run.channel,
-                        thread_ts=run.thread_ts,
-                        file=download.data,
-                        filename=download.filename,
-                        title=download.filename,
+                async with media.transfer_slot():
+                    await call(
+                        upload_file(
+                            run.slack,
+                            channel=run.channel,
+                            thread_ts=run.thread_ts,
+                            file=download.file,
+                            size=download.size,
+                            filename=download.filename,
+                            title=download.filename,
+                        )
                     )
-                )
             except SlackRefused as exc:
                 log.warning("message %s: Slack refused its file (%s)", message.id, exc.error)
         if message.is_deleted:
@@ -221,12 +234,17 @@ class Poster:
         files: list[media.Download] = []
         if not message.is_deleted:
             fetchable = message.source in media.PLATFORM_SOURCES
-            for index, item in enumerate(message.attachments or [], start=1):
-                outcome, download = await self._copy(item, index, fetchable)
-                if outcome is not None:
-                    copied.append(outcome)
-                if download is not None:
-                    files.append(download)
+            try:
+                for index, item in enumerate(message.attachments or [], start=1):
+                    outcome, download = await self._copy(item, index, fetchable)
+                    if outcome is not None:
+                        copied.append(outcome)
+                    if download is not None:
+                        files.append(download)
+            except BaseException:
+                for download in files:
+                    download.close()
+                raise
         view = MessageView(
             platform=run.platform,
             customer=run.customer,

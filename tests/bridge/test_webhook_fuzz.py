@@ -18,6 +18,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from inbox.appkeys import SETTINGS
+from inbox.jsonbody import TooDeepError, parse_json
 from inbox.models import Message, WebhookLog
 from tests.conftest import APP_SECRET
 from tests.factories import connect_fixture_accounts
@@ -183,3 +184,14 @@ async def test_numbers_json_does_not_have_are_a_400(client: TestClient, body: by
     )
     assert response.status == 400  # once a 503 for ever: jsonb refused the stored body
     assert await WebhookLog.all().count() == 0
+
+
+def test_the_depth_bound_holds_with_brackets_inside_strings_or_not() -> None:
+    deep = b"[" * 65 + b"]" * 65
+    with pytest.raises(TooDeepError):
+        parse_json(deep)
+    with pytest.raises(TooDeepError):
+        parse_json(deep.decode())
+    shallow = b'{"a": "' + b"{[" * 100 + b'", "b": [[1]]}'  # many brackets, all in a string
+    assert parse_json(shallow)["b"] == [[1]]
+    assert parse_json(b"[" * 64 + b"]" * 64) is not None

@@ -396,8 +396,11 @@ class FakeSlack:
         file_id = request.match_info["file_id"]
         if file_id not in self._blobs:
             return web.Response(status=404, text="unknown upload")
-        self._blobs[file_id] = await request.read()
-        return web.Response(text=f"OK - {len(self._blobs[file_id])}")
+        received = bytearray()  # read as it arrives: uploads may be far above aiohttp's 1 MiB cap
+        async for chunk in request.content.iter_any():
+            received += chunk
+        self._blobs[file_id] = bytes(received)
+        return web.Response(text=f"OK - {len(received)}")
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())

@@ -92,10 +92,14 @@ async def _accounts(items: list[StoreItem]) -> dict[tuple[str, str], PlatformAcc
             if event.account_id and not isinstance(event, Ignored) and not _oversized(event):
                 wanted[item.platform].add(event.account_id)
     found: dict[tuple[str, str], PlatformAccount] = {}
+    pg = _connection()
     for platform, ids in wanted.items():
-        rows = await PlatformAccount.filter(
-            platform=platform, external_id__in=sorted(ids), is_active=True
-        )
+        if pg is not None:  # one plain statement: the queryset's building showed in profiles
+            rows = await storage_pg.active_accounts(pg, platform, sorted(ids))
+        else:
+            rows = await PlatformAccount.filter(
+                platform=platform, external_id__in=sorted(ids), is_active=True
+            )
         found.update({(platform, a.external_id): a for a in rows})
     return found
 
@@ -275,7 +279,9 @@ async def _insert_rows(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], Mess
     return {(m.platform_account_id, m.platform_message_id): m for m in made}
 
 
-async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Conversation]) -> None:
+async def _touch(
+    fresh: list[_Pending], conversations: dict[tuple[Any, str], Conversation]
+) -> list[Conversation]:
     """Move last_message_at / last_incoming_at forward, count unread, learn names."""
     changed: dict[uuid.UUID, Conversation] = {}
     for p in fresh:
@@ -293,14 +299,14 @@ async def _touch(fresh: list[_Pending], conversations: dict[tuple[Any, str], Con
             c.participant_name = name[:200]
         changed[c.id] = c
         p.item.result.conversations.add(c.id)
-    if not changed:
-        return
-    pg = _connection()
-    if pg is not None:
-        await storage_pg.update_conversations(pg, list(changed.values()))
-    else:
+    return list(changed.values())
+
+
+async def _save_conversations(changed: list[Conversation]) -> None:
+    """The ORM path's write of what _touch changed (PostgreSQL does it in finish_batch)."""
+    if changed:
         await Conversation.bulk_update(
-            list(changed.values()),
+            changed,
             fields=[
                 "last_message_at",
                 "last_incoming_at",
@@ -317,7 +323,7 @@ async def apply_batch(items: list[StoreItem], now: datetime) -> None:
     messages, others = _sort_events(items, accounts)
     conversations = await _conversations(messages)
     fresh = await _insert_messages(messages, conversations)
-    await _touch(fresh, conversations)
+    changed = await _touch(fresh, conversations)
     for p in fresh:
         assert p.row is not None
         conversation = conversations[(p.account.id, _participant(p.event)[0])]
@@ -331,40 +337,36 @@ async def apply_batch(items: list[StoreItem], now: datetime) -> None:
             await mark_deleted(item, account, event)
         elif isinstance(event, MessageEdited):
             await apply_edit(item, account, event)
-    if accounts:
-        await PlatformAccount.filter(id__in=[a.id for a in accounts.values()]).update(
-            last_webhook_at=now
+    logs = await _logs(items)
+    account_ids = [a.id for a in accounts.values()]
+    pg = _connection()
+    if pg is not None:
+        if changed or account_ids or logs:
+            await storage_pg.finish_batch(pg, changed, account_ids, logs, datetime.now(UTC))
+        return
+    await _save_conversations(changed)
+    if account_ids:
+        await PlatformAccount.filter(id__in=account_ids).update(last_webhook_at=now)
+    if logs:
+        await WebhookLog.bulk_create(
+            [
+                WebhookLog(id=i, platform=p, payload=b, processed=True, error=e)
+                for i, p, b, e in logs
+            ]
         )
-    await _write_logs(items)
 
 
-async def _write_logs(items: list[StoreItem]) -> None:
-    logs = []
+async def _logs(items: list[StoreItem]) -> list[tuple[uuid.UUID, str, Any, str | None]]:
+    """New webhook_logs rows (id, platform, payload, error); a replay's own row is updated."""
+    logs: list[tuple[uuid.UUID, str, Any, str | None]] = []
     for item in items:
         said = item.result.skipped + [f"note: {text}" for text in item.result.notes]
         error = "; ".join(said)[:4000] or None
         if item.replay:
             await WebhookLog.filter(id=item.result.log_id).update(processed=True, error=error)
         elif item.log_payload is not None:
-            logs.append(
-                WebhookLog(
-                    id=item.result.log_id,
-                    platform=item.platform,
-                    payload=item.log_payload,
-                    processed=True,
-                    error=error,
-                )
-            )
-    if not logs:
-        return
-    pg = _connection()
-    if pg is not None:
-        log_rows: list[tuple[uuid.UUID, str, Any, str | None]] = [
-            (w.id, w.platform, w.payload, w.error) for w in logs
-        ]
-        await storage_pg.insert_logs(pg, log_rows, datetime.now(UTC))
-    else:
-        await WebhookLog.bulk_create(logs)
+            logs.append((item.result.log_id, item.platform, item.log_payload, error))
+    return logs
 
 
 __all__ = ["IngestResult", "StoreItem", "apply_batch"]

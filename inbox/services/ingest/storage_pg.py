@@ -14,31 +14,51 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from inbox.models import Conversation
+from inbox.models import Conversation, PlatformAccount
+
+
+async def active_accounts(
+    conn: BaseDBAsyncClient, platform: str, external_ids: list[str]
+) -> list[PlatformAccount]:
+    """The active accounts of one platform with these external ids."""
+    _, rows = await conn.execute_query(
+        "SELECT * FROM platform_accounts"
+        " WHERE platform = $1 AND external_id = ANY($2::text[]) AND is_active",
+        [platform, external_ids],
+    )
+    return [PlatformAccount._init_from_db(**dict(row)) for row in rows]
+
+
+# Wrapped in WITH: Tortoise's execute_query returns no rows for a statement starting INSERT.
+_UPSERT_CONVERSATIONS = (
+    "WITH up AS (INSERT INTO conversations AS c (id, workspace_id, platform_account_id,"
+    " participant_id, participant_name, unread_count, status, created_at)"
+    " SELECT gen_random_uuid(), w, a, p, n, 0, 'open', $5"
+    " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS v(w, a, p, n)"
+    " ORDER BY a, p"
+    # A no-op update, so the row comes back (and is locked) whether it was made now, existed,
+    # or was made by a concurrent writer after this statement began.
+    " ON CONFLICT (platform_account_id, participant_id)"
+    " DO UPDATE SET participant_id = c.participant_id RETURNING c.*) SELECT * FROM up"
+)
 
 
 async def upsert_conversations(
     conn: BaseDBAsyncClient, rows: list[tuple[uuid.UUID, uuid.UUID, str, str]], now: datetime
 ) -> list[Conversation]:
-    """Create missing (workspace, account, participant, name) conversations; lock and return all."""
-    workspaces = [r[0] for r in rows]
-    accounts = [r[1] for r in rows]
-    participants = [r[2] for r in rows]
-    names = [r[3] for r in rows]
-    await conn.execute_query(
-        "INSERT INTO conversations (id, workspace_id, platform_account_id, participant_id,"
-        " participant_name, unread_count, status, created_at)"
-        " SELECT gen_random_uuid(), w, a, p, n, 0, 'open', $5"
-        " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS v(w, a, p, n)"
-        " ORDER BY a, p ON CONFLICT (platform_account_id, participant_id) DO NOTHING",
-        [workspaces, accounts, participants, names, now],
-    )
+    """Create missing (workspace, account, participant, name) conversations; lock and return all.
+
+    One statement: rows are locked in (account, participant) order, the same in every writer.
+    """
     _, found = await conn.execute_query(
-        "SELECT c.* FROM conversations c"
-        " WHERE (c.platform_account_id, c.participant_id) IN"
-        " (SELECT a, p FROM unnest($1::uuid[], $2::text[]) AS v(a, p))"
-        " ORDER BY c.id FOR UPDATE",
-        [accounts, participants],
+        _UPSERT_CONVERSATIONS,
+        [
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+            now,
+        ],
     )
     return [Conversation._init_from_db(**dict(row)) for row in found]
 
@@ -62,6 +82,7 @@ _MESSAGE_COLUMNS = {
     "received_at": "timestamptz",
 }
 _NAMES = ", ".join(_MESSAGE_COLUMNS)
+_EMPTY_LIST = json.dumps([])
 _UNNEST = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_MESSAGE_COLUMNS.values(), start=1))
 _SELECT = ", ".join("attachments::jsonb" if n == "attachments" else n for n in _MESSAGE_COLUMNS)
 _INSERT_MESSAGES = (
@@ -81,20 +102,38 @@ async def insert_messages(
     arrays: list[Any] = []
     for name in _MESSAGE_COLUMNS:
         if name == "attachments":
-            arrays.append([json.dumps(r[name]) for r in rows])
+            arrays.append([json.dumps(r[name]) if r[name] else _EMPTY_LIST for r in rows])
         else:
             arrays.append([r[name] for r in rows])
     _, inserted = await conn.execute_query(_INSERT_MESSAGES, [*arrays, now])
     return [dict(row) for row in inserted]
 
 
-async def update_conversations(conn: BaseDBAsyncClient, conversations: list[Conversation]) -> None:
-    """Write the new last times, unread counts, names and statuses of locked conversations."""
+_FINISH = (
+    "WITH conv AS (UPDATE conversations c SET last_message_at = v.lm, last_incoming_at = v.li,"
+    " unread_count = v.u, participant_name = v.n, status = v.s"
+    " FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::text[],"
+    " $6::text[]) AS v(id, lm, li, u, n, s) WHERE c.id = v.id RETURNING 1),"
+    " acc AS (UPDATE platform_accounts SET last_webhook_at = $11 WHERE id = ANY($7::uuid[])"
+    " RETURNING 1),"
+    " logs AS (INSERT INTO webhook_logs (id, platform, payload, processed, error, created_at)"
+    " SELECT i, p, b::jsonb, true, e, $11"
+    " FROM unnest($8::uuid[], $9::text[], $10::text[], $12::text[]) AS l(i, p, b, e) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM conv), (SELECT count(*) FROM acc), (SELECT count(*) FROM logs)"
+)
+
+
+async def finish_batch(
+    conn: BaseDBAsyncClient,
+    conversations: list[Conversation],
+    account_ids: list[uuid.UUID],
+    logs: list[tuple[uuid.UUID, str, Any, str | None]],
+    now: datetime,
+) -> None:
+    """One statement for the batch's tail: conversations' new counters and times, the accounts'
+    last_webhook_at, and the processed webhook_logs rows (id, platform, payload, error)."""
     await conn.execute_query(
-        "UPDATE conversations c SET last_message_at = v.lm, last_incoming_at = v.li,"
-        " unread_count = v.u, participant_name = v.n, status = v.s"
-        " FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::text[],"
-        " $6::text[]) AS v(id, lm, li, u, n, s) WHERE c.id = v.id",
+        _FINISH,
         [
             [c.id for c in conversations],
             [c.last_message_at for c in conversations],
@@ -102,23 +141,11 @@ async def update_conversations(conn: BaseDBAsyncClient, conversations: list[Conv
             [c.unread_count for c in conversations],
             [c.participant_name for c in conversations],
             [c.status for c in conversations],
-        ],
-    )
-
-
-async def insert_logs(
-    conn: BaseDBAsyncClient, rows: list[tuple[uuid.UUID, str, Any, str | None]], now: datetime
-) -> None:
-    """Insert processed webhook_logs rows (id, platform, payload, error)."""
-    await conn.execute_query(
-        "INSERT INTO webhook_logs (id, platform, payload, processed, error, created_at)"
-        " SELECT i, p, b::jsonb, true, e, $5"
-        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS v(i, p, b, e)",
-        [
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            [json.dumps(r[2]) for r in rows],
-            [r[3] for r in rows],
+            account_ids,
+            [r[0] for r in logs],
+            [r[1] for r in logs],
+            [json.dumps(r[2]) for r in logs],
             now,
+            [r[3] for r in logs],
         ],
     )
