@@ -20,6 +20,7 @@ from tests.factories import make_account, make_user
 from tests.helpers import bearer, load_fixture
 
 PSID = "<PSID>"
+IG_REACTED_MID = "<MID_OF_ReactedTo_Message>"  # Meta's message_reactions placeholder
 BT_TEXT_MID = "mid.$cAAE1UUyiiwthh0NPrVbVf4HFNDGl"
 SENT = "ballot_box_with_check"
 MAP = "https://www.google.com/maps/search/?api=1&query=0,0"
@@ -71,6 +72,17 @@ def customer_said(platform: str, sender: str, mid: str, text: str) -> Setup:
         account = accounts[platform].external_id
         body = _item(platform, account, sender, {"mid": mid, "text": text})
         await loop.webhook(platform, body)
+
+    return setup
+
+
+def customer_reacted(platform: str, sender: str, mid: str, text: str) -> Setup:
+    """The customer's earlier message and their reaction to it (the platform's fixture)."""
+    said = customer_said(platform, sender, mid, text)
+
+    async def setup(loop: Loop, accounts: dict[str, PlatformAccount]) -> None:
+        await said(loop, accounts)
+        await loop.webhook(platform, load_fixture(platform, "reaction"))
 
     return setup
 
@@ -321,16 +333,10 @@ CASES = [
         "instagram",
         "image",
         Row(
-            "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxImage001",
+            "mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c",
             "media",
             "",
-            [
-                {
-                    "type": "image",
-                    "url": "https://lookaside.fbsbx.com/ig_messaging_cdn/"
-                    "?asset_id=1780000000000000&signature=AbCdEf",
-                }
-            ],
+            [{"type": "image", "url": "<ATTACHMENT_URL>"}],
         ),
         slack_starts="_sent a photo",
     ),
@@ -400,7 +406,7 @@ CASES = [
         "instagram",
         "unsupported",
         Row(
-            "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxUnsupp01",
+            "unsupported-message-id-1",
             "unsupported",
             "",
             [
@@ -408,55 +414,35 @@ CASES = [
                     "type": "unsupported",
                     "details": {
                         "kind": "unsupported",
-                        "raw": {
-                            "mid": "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxUnsupp01",
-                            "is_unsupported": True,
-                        },
+                        "raw": {"mid": "unsupported-message-id-1", "is_unsupported": True},
                     },
                 }
             ],
         ),
-        "_Instagram customer …9283 sent a message cahts cannot show yet (unsupported)_",
+        "_Instagram customer …id-1 sent a message cahts cannot show yet (unsupported)_",
     ),
     Case(
         "instagram",
         "echo",
-        Row(
-            "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxEcho0001",
-            "text",
-            "Yes, we ship to Mexico.",
-            [],
-            False,
-            "sent",
-        ),
-        "Yes, we ship to Mexico.",
+        Row("mid.1457764197618:41d102a3e1ae206a38", "text", "hello, world!", [], False, "sent"),
+        "hello, world!",
         marks=[SENT],
     ),
     Case(
         "instagram",
         "reaction",
-        Row("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxEcho0001", "text", "love it", []),
+        Row(IG_REACTED_MID, "text", "love it", []),
         "love it",
         marks=["heart"],
-        setup=customer_said(
-            "instagram",
-            "1192837465019283",
-            "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxEcho0001",
-            "love it",
-        ),
+        setup=customer_said("instagram", PSID, IG_REACTED_MID, "love it"),
     ),
     Case(
         "instagram",
         "unreaction",
-        Row("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxEcho0001", "text", "love it", []),
+        Row(IG_REACTED_MID, "text", "love it", []),
         "love it",
-        marks=[],
-        setup=customer_said(
-            "instagram",
-            "1192837465019283",
-            "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxEcho0001",
-            "love it",
-        ),
+        marks=[],  # the heart the reaction left is taken off
+        setup=customer_reacted("instagram", PSID, IG_REACTED_MID, "love it"),
     ),
     Case(
         "instagram",

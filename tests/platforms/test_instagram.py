@@ -29,8 +29,7 @@ from tests.helpers import load_fixture
 
 IG = "17841465123456789"
 IGSID = "1192837465019283"
-PREFIX = "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx"
-ECHO_MID = PREFIX + "Echo0001"
+REACTED_MID = "<MID_OF_ReactedTo_Message>"  # Meta's placeholder, kept
 CW_USER = "Sender-id-1"  # chatwoot's samples
 
 
@@ -64,16 +63,15 @@ def test_text() -> None:
 
 
 def test_image() -> None:
-    url = "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1780000000000000&signature=AbCdEf"
     assert parse("image") == [
         InboundMessage(
             platform="instagram",
             account_id=IG,
-            message_id=PREFIX + "Image001",
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 3, 20, 100000, tzinfo=UTC),
+            message_id="mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c",
+            sender_id="<PSID>",
+            timestamp=at(1518479195308),
             kind=MessageKind.MEDIA,
-            attachments=(Attachment(type="image", url=url),),
+            attachments=(Attachment(type="image", url="<ATTACHMENT_URL>"),),
         )
     ]
 
@@ -112,10 +110,10 @@ def test_echo() -> None:
         Echo(
             platform="instagram",
             account_id=IG,
-            message_id=ECHO_MID,
-            recipient_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 5, 0, 200000, tzinfo=UTC),
-            text="Yes, we ship to Mexico.",
+            message_id="mid.1457764197618:41d102a3e1ae206a38",
+            recipient_id="<PSID>",
+            timestamp=at(1457764197627),
+            text="hello, world!",
         )
     ]
 
@@ -138,22 +136,23 @@ def test_reaction() -> None:
         Reaction(
             platform="instagram",
             account_id=IG,
-            message_id=ECHO_MID,
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 8, 5, 349000, tzinfo=UTC),
-            emoji="❤️",
+            message_id=REACTED_MID,
+            sender_id="<PSID>",
+            timestamp=at(1458668856463),
+            emoji="\u2764\ufe0f",
         )
     ]
 
 
 def test_unreaction() -> None:
+    """Meta's sample names the emoji on an unreact too; the removal carries none."""
     assert parse("unreaction") == [
         Reaction(
             platform="instagram",
             account_id=IG,
-            message_id=ECHO_MID,
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 8, 15, 349000, tzinfo=UTC),
+            message_id=REACTED_MID,
+            sender_id="<PSID>",
+            timestamp=at(1458668856463),
         )
     ]
 
@@ -261,13 +260,13 @@ def test_message_edit() -> None:
 
 
 def test_unsupported() -> None:
-    assert parse("unsupported") == [
+    assert undated(parse("unsupported")) == [
         InboundMessage(
             platform="instagram",
             account_id=IG,
-            message_id=PREFIX + "Unsupp01",
-            sender_id=IGSID,
-            timestamp=datetime(2026, 7, 29, 8, 13, 25, tzinfo=UTC),
+            message_id="unsupported-message-id-1",
+            sender_id=CW_USER,
+            timestamp=EPOCH,
             kind=MessageKind.UNSUPPORTED,
             attachments=(parts.unsupported("unsupported", _first_message("unsupported")),),
         )
