@@ -18,11 +18,11 @@ def asyncpg_url(url: str) -> str:
     return url.replace("postgres://", "postgresql://", 1)
 
 
-async def fetch(url: str, sql: str) -> list[asyncpg.Record]:
-    """The rows of one query on the database at `url`, over a connection of its own."""
+async def fetch(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    """The rows of one query ($1… bound to `args`) on the database at `url`, own connection."""
     conn = await asyncpg.connect(asyncpg_url(url))
     try:
-        return await conn.fetch(sql)
+        return await conn.fetch(sql, *args)
     finally:
         await conn.close()
 
