@@ -196,6 +196,22 @@ def _system(details: Mapping[str, Any], customer: str) -> list[Line]:
     return [Line(f"{customer} {words}", context=True)]
 
 
+def _billing(details: Mapping[str, Any], customer: str) -> list[Line]:
+    category = details.get("category") or details.get("origin")
+    # Per-message pricing (PMP, Meta's model since July 2025) bills messages, not conversations.
+    unit = "message" if details.get("pricing_model") == "PMP" else "conversation"
+    what = f"{str(category).replace('_', ' ')} {unit}" if category else unit
+    free = str(details.get("pricing_type") or "").startswith("free")
+    if details.get("billable") is False or free:
+        return [Line(f"free ({what})", context=True)]
+    if details.get("billable") is True:
+        article = "an" if what[0] in "aeio" else "a"  # "a utility"
+        return [Line(f"billed by Meta as {article} {what}", context=True)]
+    if not category:
+        return []
+    return [Line(f"Meta category: {str(category).replace('_', ' ')}", context=True)]
+
+
 def _unsupported(details: Mapping[str, Any], customer: str) -> list[Line]:
     kind = details.get("kind")
     return [Line(unsupported_text(customer, kind if isinstance(kind, str) else None), None, True)]
@@ -209,4 +225,5 @@ _RENDERERS = {
     parts.FORM: _form,
     parts.SYSTEM: _system,
     parts.UNSUPPORTED: _unsupported,
+    parts.BILLING: _billing,
 }

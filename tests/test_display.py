@@ -68,3 +68,26 @@ def test_a_quantity_of_zero_stays_zero() -> None:
         "0 × gift at 5 USD = 0 USD",
         "Total: 0 USD",
     ]
+
+
+def test_billing_says_what_meta_charges_as_context() -> None:
+    def shown(**facts: Any) -> list[Line]:
+        found = parts.billing(**facts)
+        return lines("text", [stored(found)] if found else [], "Sheena")
+
+    assert shown(category="utility", pricing_model="CBP", billable=True) == [
+        Line("billed by Meta as a utility conversation", context=True)
+    ]
+    assert shown(category="authentication", billable=True) == [
+        Line("billed by Meta as an authentication conversation", context=True)
+    ]
+    assert shown(category="service", billable=False, origin="service") == [
+        Line("free (service conversation)", context=True)
+    ]
+    assert shown(category="service", pricing_model="PMP", pricing_type="free_customer_service") == [
+        Line("free (service message)", context=True)
+    ]
+    assert shown(origin="referral_conversion") == [
+        Line("Meta category: referral conversion", context=True)
+    ]
+    assert shown(conversation_id="abc") == []

@@ -10,6 +10,7 @@ from typing import Any
 from bot.thread import context
 from bot.thread.text import escape, snippet
 from inbox import display
+from inbox.platforms import parts
 from inbox.platforms.events import MessageKind
 from inbox.platforms.registry import get_adapter
 
@@ -200,8 +201,10 @@ def slack_line(line: display.Line) -> str:
 
 
 def part_lines(view: MessageView) -> list[str]:
-    """The message's structured parts (location, contacts, order, ad, unsupported) as mrkdwn."""
-    return [slack_line(line) for line in display.lines(view.kind, view.attachments, view.customer)]
+    """The message's structured parts (location, contacts, order, ad, unsupported) as mrkdwn.
+    Billing is left out: a status only adds a mark to the post, never a line."""
+    shown = [a for a in view.attachments if a.get("type") != parts.BILLING]
+    return [slack_line(line) for line in display.lines(view.kind, shown, view.customer)]
 
 
 def reaction_text(emoji: str | None, target_content: str) -> str:

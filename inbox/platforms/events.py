@@ -118,6 +118,8 @@ class StatusUpdate:
     watermark: datetime | None = None
     error_code: int | None = None
     error_message: str | None = None
+    # What the platform bills for the message (WhatsApp `pricing`/`conversation`), a BILLING part.
+    billing: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)

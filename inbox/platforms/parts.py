@@ -19,7 +19,9 @@ REFERRAL = "referral"
 FORM = "form"
 SYSTEM = "system"
 UNSUPPORTED = "unsupported"
-PART_TYPES = frozenset({LOCATION, CONTACTS, ORDER, REFERRAL, FORM, SYSTEM, UNSUPPORTED})
+# What Meta bills for one of our WhatsApp messages (from its statuses): context, not content.
+BILLING = "billing"
+PART_TYPES = frozenset({LOCATION, CONTACTS, ORDER, REFERRAL, FORM, SYSTEM, UNSUPPORTED, BILLING})
 _RAW_LIMIT = 64 * 1024  # an unsupported item bigger than this keeps its type, not its JSON
 
 
@@ -106,6 +108,30 @@ def form(name: str | None, answers: dict[str, str]) -> Attachment:
 def system(text: str | None, *, event: str | None = None, new_id: str | None = None) -> Attachment:
     """The platform's notice about the customer (changed number, new identity)."""
     return Attachment(type=SYSTEM, details=_present(text=text, event=event, new_id=new_id))
+
+
+def billing(
+    *,
+    category: str | None = None,
+    pricing_model: str | None = None,
+    pricing_type: str | None = None,
+    billable: bool | None = None,
+    conversation_id: str | None = None,
+    origin: str | None = None,
+    expires_at: str | None = None,
+) -> Attachment | None:
+    """How Meta prices one of our messages (a status's `pricing` and `conversation`); None
+    when the status says nothing about it."""
+    details = _present(
+        category=category,
+        pricing_model=pricing_model,
+        pricing_type=pricing_type,
+        billable=billable,
+        conversation_id=conversation_id,
+        origin=origin,
+        expires_at=expires_at,
+    )
+    return Attachment(type=BILLING, details=details) if details else None
 
 
 def unsupported(kind: str, raw: dict[str, Any]) -> Attachment:

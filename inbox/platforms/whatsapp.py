@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from inbox.platforms import whatsapp_content
+from inbox.platforms import parts, whatsapp_content
 from inbox.platforms.base import ConnectMethod
 from inbox.platforms.common import (
     as_list,
@@ -19,6 +19,7 @@ from inbox.platforms.common import (
 from inbox.platforms.events import (
     NOT_A_MESSAGE,
     UNDATED,
+    Attachment,
     DeliveryStatus,
     Echo,
     Event,
@@ -274,4 +275,21 @@ def _status(account_id: str, item: Any) -> Event:
         message_ids=(message_id,),
         error_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
         error_message=_error_text(error) if isinstance(error, dict) else None,
+        billing=_billing(item),
+    )
+
+
+def _billing(item: dict[str, Any]) -> Attachment | None:
+    """The status's `pricing` and `conversation` (the window Meta opened and how it bills)."""
+    pricing, conversation = item.get("pricing"), item.get("conversation")
+    billable = dig(pricing, "billable")
+    expires = seconds_to_datetime(dig(conversation, "expiration_timestamp"))
+    return parts.billing(
+        category=str_at(pricing, "category"),
+        pricing_model=str_at(pricing, "pricing_model"),
+        pricing_type=str_at(pricing, "type"),
+        billable=billable if isinstance(billable, bool) else None,
+        conversation_id=str_at(conversation, "id"),
+        origin=str_at(conversation, "origin", "type"),
+        expires_at=expires.isoformat() if expires is not None else None,
     )

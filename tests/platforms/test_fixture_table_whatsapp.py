@@ -58,7 +58,23 @@ def media(kind: str, media_id: str, mime: str, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "mime_type": mime, "media_id": media_id, **extra}
 
 
-OUR = Row("text", "Our answer", [], "out", "sent")
+# What pywa's status samples say Meta bills (their `pricing` and `conversation`).
+EXPIRES = "2023-10-26T17:05:00+00:00"
+BILLED = "billed by Meta as a service conversation"
+
+
+def billing(**extra: Any) -> dict[str, Any]:
+    """The `billing` entry a status with pywa's pricing/conversation leaves on our message."""
+    details = {
+        "category": "service",
+        "pricing_model": "CBP",
+        "billable": True,
+        "conversation_id": "7270432eae37498234f4444b35ffc5",
+        "origin": "service",
+    }
+    return {"type": "billing", "details": {**details, **extra}}
+
+
 CASES = [
     Case("text", [Row("text", "Body Text", [])], ["Body Text"]),
     Case(
@@ -471,22 +487,25 @@ CASES = [
     ),
     Case(
         "status_sent",
-        [OUR],
-        ["Our answer"],
+        [Row("text", "Our answer", [billing(expires_at=EXPIRES)], "out", "sent")],
+        ["Our answer"],  # billing is not posted: the status is a mark on the post
+        [[BILLED]],
         before=ours("wamid.xyzxyz", "pending"),
         marks=[["ballot_box_with_check"]],
     ),
     Case(
         "status_delivered",
-        [Row("text", "Our answer", [], "out", "delivered")],
+        [Row("text", "Our answer", [billing()], "out", "delivered")],
         ["Our answer"],
+        [[BILLED]],
         before=ours("wamid.xyzxyz"),
         marks=[["white_check_mark"]],
     ),
     Case(
         "status_read",
-        [Row("text", "Our answer", [], "out", "read")],
+        [Row("text", "Our answer", [billing()], "out", "read")],
         ["Our answer"],
+        [[BILLED]],
         before=ours("wamid.xyzxyz"),
         marks=[["eyes"]],
     ),

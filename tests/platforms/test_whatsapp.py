@@ -283,19 +283,53 @@ def test_revoke_deletes_the_original() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "status", "seconds"),
+    ("name", "status", "seconds", "expires"),
     [
-        ("status_sent", DeliveryStatus.SENT, 1698266945),
-        ("status_delivered", DeliveryStatus.DELIVERED, 1698266945),
-        ("status_read", DeliveryStatus.READ, 1689380458),
+        ("status_sent", DeliveryStatus.SENT, 1698266945, "2023-10-26T17:05:00+00:00"),
+        ("status_delivered", DeliveryStatus.DELIVERED, 1698266945, None),
+        ("status_read", DeliveryStatus.READ, 1689380458, None),
     ],
 )
-def test_status_with_conversation_and_pricing(
-    name: str, status: DeliveryStatus, seconds: int
+def test_status_keeps_conversation_and_pricing(
+    name: str, status: DeliveryStatus, seconds: int, expires: str | None
 ) -> None:
+    billing = parts.billing(
+        category="service",
+        pricing_model="CBP",
+        billable=True,
+        conversation_id="7270432eae37498234f4444b35ffc5",
+        origin="service",
+        expires_at=expires,
+    )
     assert parse(name) == [
-        StatusUpdate("whatsapp", NUMBER, WA_ID, status, at(seconds), ("wamid.xyzxyz",))
+        StatusUpdate(
+            "whatsapp", NUMBER, WA_ID, status, at(seconds), ("wamid.xyzxyz",), billing=billing
+        )
     ]
+
+
+def test_status_pricing_type_and_odd_values() -> None:
+    body = load_fixture("whatsapp", "status_delivered")
+    status = body["entry"][0]["changes"][0]["value"]["statuses"][0]
+    # Per-message pricing (Meta's model since July 2025) adds `type`; no conversation.
+    status["pricing"] = {
+        "billable": False,
+        "pricing_model": "PMP",
+        "category": "service",
+        "type": "free_customer_service",
+    }
+    status["conversation"] = "not an object"
+    (update,) = ADAPTER.parse(body)
+    assert isinstance(update, StatusUpdate)
+    assert update.billing == parts.billing(
+        category="service",
+        pricing_model="PMP",
+        pricing_type="free_customer_service",
+        billable=False,
+    )
+    status["pricing"] = {"billable": "yes", "category": 7}
+    (update,) = ADAPTER.parse(body)
+    assert isinstance(update, StatusUpdate) and update.billing is None
 
 
 def test_status_failed_carries_the_error() -> None:

@@ -118,6 +118,33 @@ async def test_whatsapp_status_moves_forward_and_never_back(
         assert message.status == expected, name
 
 
+async def test_whatsapp_billing_is_kept_once_and_a_late_status_only_adds_facts(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    message = await _outgoing(accounts["whatsapp"], WA_SENT_ID, WA_CUSTOMER, datetime.now(UTC))
+    facts = {
+        "category": "service",
+        "pricing_model": "CBP",
+        "billable": True,
+        "conversation_id": "7270432eae37498234f4444b35ffc5",
+        "origin": "service",
+    }
+    await ingest("whatsapp", load_fixture("whatsapp", "status_read"))
+    await message.refresh_from_db()
+    assert message.attachments == [{"type": "billing", "details": facts}]
+    # The late "sent" brings the window's end: added, nothing else moves (read stays read).
+    await ingest("whatsapp", load_fixture("whatsapp", "status_sent"))
+    await message.refresh_from_db()
+    expires = {"expires_at": "2023-10-26T17:05:00+00:00"}
+    assert message.attachments == [{"type": "billing", "details": {**facts, **expires}}]
+    assert message.status == "read"
+    for name in ("status_delivered", "status_sent", "status_failed"):
+        await ingest("whatsapp", load_fixture("whatsapp", name))
+    await message.refresh_from_db()
+    assert message.attachments == [{"type": "billing", "details": {**facts, **expires}}]
+    assert message.status == "read"
+
+
 async def test_whatsapp_failed_status_keeps_the_error(accounts: dict[str, PlatformAccount]) -> None:
     message = await _outgoing(accounts["whatsapp"], WA_SENT_ID, WA_CUSTOMER, datetime.now(UTC))
     result = await ingest("whatsapp", load_fixture("whatsapp", "status_failed"))
@@ -307,3 +334,21 @@ async def test_an_edit_of_an_unknown_message_is_logged_not_stored(
     assert result.skipped == ["edit of unknown message <MESSAGE_ID>"]
     assert await Message.all().count() == 0
     assert "edit of unknown message" in ((await WebhookLog.get()).error or "")
+
+
+async def test_new_billing_facts_carry_the_message_for_the_dashboard(
+    accounts: dict[str, PlatformAccount],
+) -> None:
+    message = await _outgoing(accounts["whatsapp"], WA_SENT_ID, WA_CUSTOMER, datetime.now(UTC))
+    # Our send already set "sent": Meta's "sent" status moves nothing but brings the billing.
+    first = await ingest("whatsapp", load_fixture("whatsapp", "status_sent"))
+    [event] = first.events
+    assert event.type == "message_status"
+    wire = event.wire()
+    assert wire["status"] == "sent"
+    assert wire["message"]["id"] == str(message.id)
+    assert wire["message"]["display"] == [
+        {"text": "billed by Meta as a service conversation", "url": None, "context": True}
+    ]
+    again = await ingest("whatsapp", load_fixture("whatsapp", "status_sent"))
+    assert again.events == []

@@ -232,6 +232,35 @@ def test_a_location_and_an_order_are_shown_as_words_with_a_map_link(
     expect(order).to_contain_text("3 × HAMBURGER at 30 ILS = 90 ILS")
     expect(order).to_contain_text("Total: 180 ILS")
 
+    # Our reply, then Meta's "sent" status with its pricing: a context line, drawn live.
+    live.run(_our_reply(number, "wamid.xyzxyz"))
+    page.reload()
+    mine = page.locator("li.msg.out", has_text="Our answer")
+    expect(mine.locator(".status")).to_have_text("sent")
+    status = load_fixture("whatsapp", "status_sent")
+    status["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = number
+    _post_webhook(live, "whatsapp", status)
+    expect(mine.locator("ul.parts li.context")).to_have_text(
+        "billed by Meta as a service conversation"
+    )
+    expect(mine.locator("ul.attachments")).to_have_count(0)  # not a file
+
+
+async def _our_reply(number: str, mid: str) -> None:
+    """An answer we sent in the number's conversation (the send path set it to sent)."""
+    conversation = await Conversation.get(platform_account__external_id=number)
+    await Message.create(
+        workspace_id=conversation.workspace_id,  # type: ignore[attr-defined]
+        platform_account_id=conversation.platform_account_id,  # type: ignore[attr-defined]
+        conversation=conversation,
+        platform_message_id=mid,
+        content="Our answer",
+        is_incoming=False,
+        is_read=True,
+        status="sent",
+        received_at=datetime.now(UTC),
+    )
+
 
 async def _drop_sockets(app: BrowserApp) -> int:
     """Close every dashboard socket from the server side, as a restart or a proxy would."""

@@ -6,8 +6,10 @@ from typing import Any
 
 from inbox import events as domain
 from inbox.models import Message, PlatformAccount
+from inbox.platforms import parts
 from inbox.platforms.events import (
     DELIVERY_RANK,
+    Attachment,
     DeliveryStatus,
     MessageDeleted,
     MessageEdited,
@@ -25,7 +27,20 @@ EDITS_KEPT = 10
 
 
 async def update_status(item: StoreItem, account: PlatformAccount, event: StatusUpdate) -> None:
-    """A delivery status: outgoing messages move forward only (read stays read)."""
+    """A delivery status: outgoing messages move forward only (read stays read); what the
+    platform bills for them is kept whatever the status's order."""
+    await _move_status(item, account, event)
+    if event.billing is None or not event.message_ids:
+        return
+    for row in await _keep_billing(account, event.message_ids, event.billing):
+        # The row itself, so the dashboard redraws its `display` without a reload.
+        pair = [(row.id, str(row.platform_message_id))]
+        item.result.events.append(
+            domain.MessageStatus.of(account.workspace_id, row.status, pair, message=row)
+        )
+
+
+async def _move_status(item: StoreItem, account: PlatformAccount, event: StatusUpdate) -> None:
     rank = DELIVERY_RANK[event.status]
     lower = [str(s) for s, r in DELIVERY_RANK.items() if r < rank]
     query = Message.filter(platform_account_id=account.id, is_incoming=False, status__in=lower)
@@ -58,6 +73,36 @@ async def update_status(item: StoreItem, account: PlatformAccount, event: Status
             event.error_message,
         )
     )
+
+
+async def _keep_billing(
+    account: PlatformAccount, message_ids: tuple[str, ...], billing: Attachment
+) -> list[Message]:
+    """Add the status's billing facts to our messages' `billing` entry: a fact already kept is
+    never replaced (a late or retried status cannot undo a newer one), so only new ones write."""
+    rows = await Message.filter(
+        platform_account_id=account.id,
+        is_incoming=False,
+        platform_message_id__in=list(message_ids),
+    ).select_for_update()
+    changed: list[Message] = []
+    for row in rows:
+        entries = list(row.attachments or [])
+        kept = next((a for a in entries if _is_billing(a)), None)
+        known = kept.get("details") if kept is not None else None
+        known = known if isinstance(known, dict) else {}
+        new = {k: v for k, v in (billing.details or {}).items() if k not in known}
+        if not new:
+            continue
+        entry = {"type": parts.BILLING, "details": {**known, **new}}
+        row.attachments = [*(a for a in entries if not _is_billing(a)), entry]
+        await Message.filter(id=row.id).update(attachments=row.attachments)
+        changed.append(row)
+    return changed
+
+
+def _is_billing(entry: object) -> bool:
+    return isinstance(entry, dict) and entry.get("type") == parts.BILLING
 
 
 async def _target(item: StoreItem, account: PlatformAccount, mid: str, what: str) -> Message | None:

@@ -23,7 +23,7 @@ async function pool(items, size, work) {
 const personOf = (c) => c.participant_name || c.participant_id || 'Customer';
 
 // Structured parts (inbox/platforms/parts.py) arrive as `display` lines, not as files.
-const PART_TYPES = new Set(['location', 'contacts', 'order', 'referral', 'form', 'system', 'unsupported']);
+const PART_TYPES = new Set(['location', 'contacts', 'order', 'referral', 'form', 'system', 'unsupported', 'billing']);
 
 function displayLines(lines) {
   if (!Array.isArray(lines) || !lines.length) return null;
