@@ -208,7 +208,9 @@ export async function render(main, route) {
     do {
       const page = await get(`/api/messages${query({ conversation: id, unread: 'true', limit: 200, cursor })}`);
       await pool(page.items.filter((m) => m.is_incoming), READERS, async (m) => {
-        updateMessage(await patch(`/api/messages/${m.id}/read`));
+        // Only the read flag: the answer is a snapshot that an edit or expiry may have outdated.
+        const read = await patch(`/api/messages/${m.id}/read`);
+        updateMessage({ id: read.id, is_read: read.is_read });
         setUnread(id, (conversations.get(id)?.data.unread_count ?? 1) - 1);
       });
       cursor = page.next_cursor;
@@ -305,7 +307,7 @@ export async function render(main, route) {
     },
     message_read(frame) {
       setUnread(frame.conversation_id, frame.unread_count);
-      if (frame.message) updateMessage(frame.message);
+      if (frame.message) updateMessage({ id: frame.message.id, is_read: frame.message.is_read });
     },
     message_status(frame) {
       const id = frame.message?.id;
