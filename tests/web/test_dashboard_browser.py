@@ -483,6 +483,9 @@ def test_meta_context_lines_story_links_and_edits(
 
     _post_webhook(live, "messenger", _now_stamped("messenger", "referral_ad"))
     _post_webhook(live, "messenger", _now_stamped("messenger", "location"))
+    # The list as the API gives it now (live list updates have their own tests above).
+    page.reload()
+    expect(page.locator("#live")).to_have_text("live")
     customer = page.locator("li[data-conversation-id]", has_text="<PSID>")
     customer.get_by_role("link").click()
     expect(page.locator(".context", has_text="came from the ad")).to_have_text(
