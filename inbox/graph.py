@@ -10,20 +10,40 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from inbox.metrics import GRAPH_CALLS
 from inbox.netguard import origin
-from inbox.platforms.graphapi import GraphError
+from inbox.platforms.graphapi import GraphError, LocalFile
 from inbox.platforms.instagram import instagram_graph_url
 from inbox.platforms.outbound import SendErrorKind
 
 log = logging.getLogger(__name__)
 _SEGMENT = r"[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*"  # ids, edges, v21.0; never "." or ".."
 GRAPH_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
+
+
+# A file upload may take longer than a JSON call; the send's own bound still applies.
+_UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=600, sock_connect=10, sock_read=60)
+
+
+@dataclass(frozen=True, slots=True)
+class FileStream:
+    """A file being read from where cahts keeps it (Slack): its name, type and bytes."""
+
+    name: str
+    mime_type: str
+    chunks: AsyncIterator[bytes]
+
+
+# Opens the file a cahts link names, or None for a URL it does not know (wired by the roots).
+FileOpener = Callable[[str], AbstractAsyncContextManager[FileStream] | None]
 
 
 def _error_from(status: int, body: Any) -> GraphError:
@@ -51,10 +71,16 @@ class GraphClient:
     """A small async client for graph.facebook.com (or a local fake in tests)."""
 
     def __init__(
-        self, base_url: str, *, timeout: float = 20.0, apis: Mapping[str, str] | None = None
+        self,
+        base_url: str,
+        *,
+        timeout: float = 20.0,
+        apis: Mapping[str, str] | None = None,
+        files: FileOpener | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.apis = {name: url.rstrip("/") for name, url in (apis or {}).items()}
+        self._files = files
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -137,26 +163,40 @@ class GraphClient:
         path: str,
         *,
         json: Mapping[str, Any] | None = None,
+        form: Mapping[str, str] | None = None,
+        files: Mapping[str, LocalFile] | None = None,
     ) -> tuple[int, Any]:
-        """One JSON call to a named API; its status and JSON (None when not JSON)."""
+        """One call to a named API (JSON, or multipart with a form or files); status and JSON."""
         if not GRAPH_PATH.fullmatch(path.lstrip("/").replace(":", "_")):
             # Not echoed: a Bot API path holds the bot's token.
             raise GraphError(400, f"refused: not a {api} API path")
         url = f"{self.api_url(api)}/{path.lstrip('/')}"
+        multipart = form is not None or bool(files)
+        body: dict[str, Any] = {"json": dict(json) if json is not None else None}
+        if multipart:
+            data = aiohttp.FormData()
+            for name, value in (form or {}).items():
+                data.add_field(name, value)
+            for name, file in (files or {}).items():
+                data.add_field(name, file.handle, filename=file.name, content_type=file.mime_type)
+            body = {"data": data, "timeout": _UPLOAD_TIMEOUT}
         try:
-            async with self._client().request(
-                method, url, json=dict(json) if json is not None else None
-            ) as response:
+            async with self._client().request(method, url, **body) as response:
                 try:
-                    body = await response.json(content_type=None)
+                    answer = await response.json(content_type=None)
                 except ValueError:
-                    body = None
+                    answer = None
                 status = response.status
         except (TimeoutError, aiohttp.ClientError) as exc:
             GRAPH_CALLS.labels("no_answer").inc()
             raise GraphError(0, f"no answer from the {api} API: {type(exc).__name__}") from exc
         GRAPH_CALLS.labels("ok" if status < 400 else "refused").inc()
-        return status, body
+        return status, answer
+
+    def open_file(self, url: str, max_bytes: int) -> AbstractAsyncContextManager[LocalFile] | None:
+        """The file a cahts link names, fetched to disk for an upload; None if not ours."""
+        stream = self._files(url) if self._files is not None else None
+        return _spooled(stream, max_bytes) if stream is not None else None
 
     async def get(self, path: str, **kwargs: Any) -> dict[str, Any]:
         """GET a Graph path."""
@@ -167,4 +207,29 @@ class GraphClient:
         return await self.call("POST", path, **kwargs)
 
 
-__all__ = ["GraphClient", "GraphError", "SendErrorKind"]
+@asynccontextmanager
+async def _spooled(
+    stream: AbstractAsyncContextManager[FileStream], max_bytes: int
+) -> AsyncIterator[LocalFile]:
+    """Copy a file to a temporary file (never into memory), refusing it past max_bytes."""
+    with tempfile.TemporaryFile() as spool:
+        size = 0
+        try:
+            async with stream as found:
+                async for chunk in found.chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise GraphError(
+                            413,
+                            f"the file is larger than the {max_bytes // (1024 * 1024)} MB "
+                            "this platform takes from a bot",
+                            source="cahts",
+                        )
+                    spool.write(chunk)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise GraphError(0, f"the file could not be read: {type(exc).__name__}") from exc
+        spool.seek(0)
+        yield LocalFile(found.name, found.mime_type, size, spool)
+
+
+__all__ = ["FileOpener", "FileStream", "GraphClient", "GraphError", "SendErrorKind"]

@@ -9,6 +9,7 @@ from taskiq.schedule_sources import LabelScheduleSource
 
 from bot.accounts.attention import AttentionPoster
 from bot.mirror import tasks as mirror_tasks
+from bot.replies.files import SlackFiles
 from bot.reports import tasks as report_tasks
 from bot.slack.client import close_client, keepalive_session, slack_client
 from inbox.bus import EventBus
@@ -64,13 +65,14 @@ def attach_state(state: TaskiqState, settings: Settings, bus: EventBus) -> None:
     """Put what tasks need on the broker state: settings, bus, Graph and Slack clients, cipher."""
     state.settings = settings
     state.bus = bus
-    state.graph = GraphClient(settings.meta_graph_url, apis=settings.api_urls)
     state.cipher = TokenCipher(settings.token_encryption_keys)
     # None when Slack is not configured: Slack tasks and hooks then do nothing. With OAuth
     # installs only, its token is None: Slack work picks each workspace's own bot token.
     state.slack = (
         slack_client(settings, session=keepalive_session()) if settings.slack_enabled else None
     )
+    files = SlackFiles(settings, state.slack) if settings.slack_enabled else None
+    state.graph = GraphClient(settings.meta_graph_url, apis=settings.api_urls, files=files)
 
 
 async def release_state(state: TaskiqState) -> None:

@@ -1,4 +1,4 @@
-"""Files shared in a thread, handed to Meta as signed, expiring PUBLIC_URL links.
+"""Files shared in a thread, handed to Meta as signed, expiring PUBLIC_URL links (or uploaded).
 
 Meta fetches a reply's attachment from a public URL. Slack files are private, so a reply's
 file goes out as `{PUBLIC_URL}/slack/files/<signed token>`: when fetched, cahts looks the file
@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
@@ -26,7 +28,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.install.workspaces import target_for
 from bot.slack.client import slack_client
 from bot.slack.signed import sign, verify
+from inbox.graph import FileStream
 from inbox.httpjson import error_response
+from inbox.platforms.graphapi import GraphError
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,34 +89,57 @@ def token_may_go_to(url: str, settings: Settings) -> bool:
     return host == "slack.com" or host.endswith(".slack.com") or (bool(host) and host == api_host)
 
 
-async def serve_file(
-    request: web.Request, settings: Settings, client: AsyncWebClient
-) -> web.StreamResponse:
-    """Stream the Slack file a valid link names, with the bot token of its workspace."""
-    named = read_link(settings, request.match_info["token"])
+class FileUnavailable(Exception):
+    """A linked file cahts cannot read from Slack: the HTTP status to answer and why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+async def _locate(
+    settings: Settings, token: str, client: AsyncWebClient | None
+) -> tuple[str, str, dict[str, object]]:
+    """The Slack download URL, bot token and files.info of the file a link names."""
+    named = read_link(settings, token)
     if named is None:
-        return error_response(404, "not_found", "this file link is unknown or has expired")
+        raise FileUnavailable(404, "this file link is unknown or has expired")
     file_id, workspace_id = named
     if workspace_id is not None:
         target = await target_for(settings, workspace_id)
         if target is None:
-            return error_response(404, "not_found", "that workspace's Slack is not installed")
+            raise FileUnavailable(404, "that workspace's Slack is not installed")
         client = slack_client(settings, target.token)
+    if client is None:
+        raise FileUnavailable(404, "Slack is off on this server")
     try:
         info = (await client.files_info(file=file_id)).get("file") or {}
     except SlackApiError as exc:
         log.info("files.info %s: %s", file_id, exc.response.get("error"))
-        return error_response(404, "not_found", "the file is no longer in Slack")
+        raise FileUnavailable(404, "the file is no longer in Slack") from exc
     except (TimeoutError, aiohttp.ClientError, SlackClientError) as exc:
         log.warning("files.info %s: no answer (%s)", file_id, exc)
-        return error_response(502, "upstream", "Slack did not answer; try again")
+        raise FileUnavailable(502, "Slack did not answer; try again") from exc
     url = info.get("url_private_download") or info.get("url_private")
     if not isinstance(url, str) or not token_may_go_to(url, settings):
-        return error_response(404, "not_found", "the file has no download link")
+        raise FileUnavailable(404, "the file has no download link")
+    return url, client.token or "", info
+
+
+async def serve_file(
+    request: web.Request, settings: Settings, client: AsyncWebClient
+) -> web.StreamResponse:
+    """Stream the Slack file a valid link names, with the bot token of its workspace."""
     try:
-        return await _stream(request, url, client.token or "", info)
+        url, token, info = await _locate(settings, request.match_info["token"], client)
+    except FileUnavailable as exc:
+        code = "upstream" if exc.status == 502 else "not_found"
+        return error_response(exc.status, code, exc.message)
+    try:
+        return await _stream(request, url, token, info)
     except (TimeoutError, aiohttp.ClientError) as exc:
-        log.warning("download of %s failed: %s", file_id, exc)
+        log.warning("download of %s failed: %s", info.get("id"), exc)
         return error_response(502, "upstream", "Slack did not answer; try again")
 
 
@@ -133,6 +160,44 @@ async def _stream(
             await response.write(chunk)
         await response.write_eof()
         return response
+
+
+class SlackFiles:
+    """Opens the files cahts' own links name straight from Slack, for platforms that upload.
+
+    Telegram takes most files only as uploads, so the worker reads them from Slack itself
+    instead of handing out the link (the GraphClient's `FileOpener`).
+    """
+
+    def __init__(self, settings: Settings, client: AsyncWebClient | None) -> None:
+        self._settings = settings
+        self._client = client
+        self._prefix = f"{settings.public_url}/slack/files/"
+
+    def __call__(self, url: str) -> AbstractAsyncContextManager[FileStream] | None:
+        """The file behind one of cahts' links; None for any other URL."""
+        if not url.startswith(self._prefix):
+            return None
+        return self._open(url.removeprefix(self._prefix))
+
+    @asynccontextmanager
+    async def _open(self, token: str) -> AsyncIterator[FileStream]:
+        try:
+            url, bot_token, info = await _locate(self._settings, token, self._client)
+        except FileUnavailable as exc:
+            status = 0 if exc.status == 502 else exc.status
+            raise GraphError(status, exc.message, source="Slack") from exc
+        async with (
+            aiohttp.ClientSession(timeout=_TIMEOUT) as http,
+            http.get(url, headers={"Authorization": f"Bearer {bot_token}"}) as upstream,
+        ):
+            if upstream.status != 200:
+                raise GraphError(0, f"Slack answered HTTP {upstream.status}", source="Slack")
+            headers = file_headers(info, upstream.content_type)
+            name = str(info.get("name") or "file")[:200]
+            yield FileStream(
+                name, headers["Content-Type"], upstream.content.iter_chunked(64 * 1024)
+            )
 
 
 def file_headers(info: dict[str, object], fallback_type: str) -> dict[str, str]:

@@ -8,7 +8,9 @@ configuration or an HTTP library.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Protocol
 
 from inbox.platforms.outbound import EXPLANATIONS, RETRYABLE, classify
 
@@ -52,6 +54,16 @@ class GraphError(Exception):
         return (self.explanation or EXPLANATIONS[self.kind]) + detail
 
 
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """A file the client holds on disk for an upload: its name, type, size and open handle."""
+
+    name: str
+    mime_type: str
+    size: int
+    handle: BinaryIO
+
+
 class GraphApi(Protocol):
     """The Graph client an adapter is handed (inbox.graph.GraphClient, or a test double)."""
 
@@ -88,9 +100,20 @@ class GraphApi(Protocol):
         path: str,
         *,
         json: Mapping[str, Any] | None = None,
+        form: Mapping[str, str] | None = None,
+        files: Mapping[str, LocalFile] | None = None,
     ) -> tuple[int, Any]:
         """One call to a named API: the HTTP status and the JSON answered (None if not JSON).
 
+        With `form` or `files` the body is multipart/form-data instead of JSON.
         GraphError(0, …) only when there was no answer; the adapter reads the rest.
+        """
+        ...
+
+    def open_file(self, url: str, max_bytes: int) -> AbstractAsyncContextManager[LocalFile] | None:
+        """The file a cahts link names (one an agent shared in Slack), for an upload.
+
+        None when the client cannot open that URL itself (the adapter then sends the link).
+        Entering it fetches the file to disk; GraphError(413, …) past `max_bytes`.
         """
         ...

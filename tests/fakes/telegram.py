@@ -1,6 +1,7 @@
 """A local fake of the Telegram Bot API: records every call, answers like Telegram, scriptable.
 
-`TELEGRAM_API_URL` points here. Calls are `POST /bot<token>/<method>` (JSON or a form);
+`TELEGRAM_API_URL` points here. Calls are `POST /bot<token>/<method>` (JSON, or a form whose
+files are kept as `Upload`s);
 downloads are `GET /file/bot<token>/<file_path>`. Answers have the Bot API's shapes (the
 fixtures under tests/fixtures/telegram/api/ and the Message object of the reference).
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from aiohttp.web_request import FileField
 
 from tests.helpers import load_fixture
 
@@ -25,6 +27,15 @@ BOT_TOKEN = "42:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 def api_answer(name: str) -> dict[str, Any]:
     """A Bot API answer from tests/fixtures/telegram/api/."""
     return dict(load_fixture("telegram", f"api/{name}"))
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a send method received as multipart/form-data."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass
@@ -81,7 +92,13 @@ class FakeBotApi:
         if request.content_type == "application/json":
             params = await request.json()
         else:
-            params = dict(await request.post())
+            form = await request.post()
+            params = {
+                key: Upload(v.filename, v.content_type, v.file.read())
+                if isinstance(v, FileField)
+                else v
+                for key, v in form.items()
+            }
         self.calls.append(Call(token, method, params if isinstance(params, dict) else {}))
         if self.scripts.get(method):
             status, body = self.scripts[method].popleft()

@@ -32,8 +32,10 @@ from inbox.platforms.telegram import botapi
 from inbox.platforms.telegram.reactions import telegram_emoji
 from inbox.platforms.telegram.updates import message_key, parse_update
 
-# Bots may download files up to 20 MB (Bot API, getFile).
+# Bots may download files up to 20 MB (getFile) and upload up to 50 MB, photos up to 10 MB.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 # A paper plane in Telegram's blue, drawn for cahts (the dashboard's platform picture).
 LOGO = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" role="img" '
@@ -44,6 +46,7 @@ LOGO = (
 )
 ALLOWED_UPDATES = ("message", "edited_message", "message_reaction")
 _SENDERS = {"image": ("sendPhoto", "photo")}
+_PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
 
 class TelegramAdapter:
@@ -114,9 +117,38 @@ class TelegramAdapter:
     async def send(
         self, graph: GraphApi, token: str, account_id: str, message: OutboundMessage
     ) -> str | None:
-        """sendMessage, or sendPhoto/sendDocument with the file's link."""
-        method, body = self.send_request(account_id, message)
-        result = await botapi.call(graph, token, method, body)
+        """sendMessage; a file shared in Slack uploaded with sendPhoto/sendDocument.
+
+        Telegram fetches links only for photos up to 5 MB and PDF, ZIP or GIF documents, so a
+        file an agent shared in Slack is uploaded; a link from the API is passed on as it is.
+        """
+        opened = (
+            graph.open_file(message.attachment_url, MAX_UPLOAD_BYTES)
+            if message.attachment_url
+            else None
+        )
+        if opened is None:
+            method, body = self.send_request(account_id, message)
+            result = await botapi.call(graph, token, method, body)
+            return self.sent_message_id(result) if isinstance(result, dict) else None
+        try:
+            async with opened as file:
+                photo = (
+                    message.attachment_type == "image"
+                    and file.mime_type in _PHOTO_TYPES
+                    and file.size <= MAX_PHOTO_BYTES
+                )
+                method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+                form = {"chat_id": message.recipient_id}
+                if message.text:
+                    form["caption"] = message.text[:1024]
+                result = await botapi.upload(graph, token, method, form, {field: file})
+        except GraphError as exc:
+            if exc.status == 413 and exc.source == "cahts":
+                raise GraphError(
+                    413, "the file is over the 50 MB Telegram lets a bot send", source="cahts"
+                ) from exc
+            raise
         return self.sent_message_id(result) if isinstance(result, dict) else None
 
     def classify_error(self, status: int, code: int | None) -> SendErrorKind:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from inbox.platforms.graphapi import GraphApi, GraphError
+from inbox.platforms.graphapi import GraphApi, GraphError, LocalFile
 from inbox.platforms.outbound import SendErrorKind
 
 API = "telegram"
@@ -84,6 +84,24 @@ async def call(
     """One Bot API method; its `result`, or GraphError with Telegram's description."""
     check_token(token)
     status, body = await graph.request(API, "POST", f"bot{token}/{method}", json=params or {})
+    return _result(status, body)
+
+
+async def upload(
+    graph: GraphApi,
+    token: str,
+    method: str,
+    form: Mapping[str, str],
+    files: Mapping[str, LocalFile],
+) -> Any:
+    """One Bot API method with files, as multipart/form-data; its `result`, or GraphError."""
+    check_token(token)
+    path = f"bot{token}/{method}"
+    status, body = await graph.request(API, "POST", path, form=form, files=files)
+    return _result(status, body)
+
+
+def _result(status: int, body: Any) -> Any:
     if status >= 400 or not isinstance(body, dict) or body.get("ok") is not True:
         raise error_from(status, body)
     return body.get("result")

@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message, Outbox
+from inbox.platforms.telegram import adapter as telegram_adapter
 from inbox.services.accounts.crypto import TokenCipher
-from inbox.services.sending.outbox import deliver, queue_reply
+from inbox.services.sending.outbox import ReplyAttachment, deliver, queue_reply
 from tests.bot.conftest import AGENT, CHANNEL, Loop
 from tests.bot.test_reactions import _slack_reaction
 from tests.bot.test_replies import _button_press
 from tests.fakes.slack import SlackFile
-from tests.fakes.telegram import BOT_TOKEN
+from tests.fakes.telegram import BOT_TOKEN, Upload
 from tests.platforms.telegram.conftest import CUSTOMER, TelegramLoop, update
 
 JPEG = b"\xff\xd8\xff\xe0 fake telegram photo"
@@ -182,25 +185,106 @@ async def test_too_many_requests_waits_as_long_as_telegram_asks(tg: TelegramLoop
     assert len(tg.botapi.called("sendMessage")) == 2
 
 
-async def test_a_file_shared_in_the_thread_goes_out_with_senddocument(tg: TelegramLoop) -> None:
-    conversation = await _customer_wrote(tg)
-    tg.loop.slack.files["F0MENU"] = SlackFile("F0MENU", "menu.pdf", "application/pdf", b"%PDF")
-    files = [
+def _shared(tg: TelegramLoop, file: SlackFile) -> list[dict[str, Any]]:
+    """The `files` of a file_share event for a file the fake Slack holds."""
+    tg.loop.slack.files[file.id] = file
+    return [
         {
-            "id": "F0MENU",
-            "name": "menu.pdf",
-            "mimetype": "application/pdf",
-            "url_private": f"{tg.loop.slack.base}/files-pri/F0MENU/menu.pdf",
+            "id": file.id,
+            "name": file.name,
+            "mimetype": file.mimetype,
+            "url_private": f"{tg.loop.slack.base}/files-pri/{file.id}/{file.name}",
         }
     ]
-    await tg.loop.reply(conversation, "Here it is", subtype="file_share", files=files)
+
+
+async def test_a_file_shared_in_the_thread_is_uploaded_with_senddocument(
+    tg: TelegramLoop,
+) -> None:
+    conversation = await _customer_wrote(tg)
+    # A spreadsheet: Telegram would refuse it as a link (links work for PDF, ZIP, GIF only).
+    data = bytes(range(256)) * 40
+    sheet = SlackFile("F0SHEET", "prices.xlsx", "application/vnd.ms-excel", data)
+    await tg.loop.reply(conversation, "Here it is", subtype="file_share", files=_shared(tg, sheet))
 
     [text] = tg.botapi.called("sendMessage")
     [document] = tg.botapi.called("sendDocument")
     assert text.params == {"chat_id": CUSTOMER, "text": "Here it is"}
     assert document.params["chat_id"] == CUSTOMER
-    assert document.params["document"].startswith("https://cahts.example.com/slack/files/")
+    upload = document.params["document"]
+    assert isinstance(upload, Upload), "the file is uploaded, not linked"
+    assert (upload.filename, upload.content_type, upload.data) == (
+        "prices.xlsx",
+        "application/vnd.ms-excel",
+        data,
+    )
     assert all(m.status == "sent" for m in await Message.filter(is_incoming=False))
+
+
+async def test_a_picture_shared_in_the_thread_is_uploaded_with_sendphoto(
+    tg: TelegramLoop,
+) -> None:
+    conversation = await _customer_wrote(tg)
+    picture = SlackFile("F0PIC", "shop.png", "image/png", b"\x89PNG\r\n\x1a\n fake shop front")
+    await tg.loop.reply(conversation, "", subtype="file_share", files=_shared(tg, picture))
+
+    [photo] = tg.botapi.called("sendPhoto")
+    assert photo.params["photo"] == Upload("shop.png", "image/png", picture.data)
+    assert not tg.botapi.called("sendDocument")
+    [sent] = await Message.filter(is_incoming=False)
+    assert sent.status == "sent"
+    assert sent.platform_message_id.startswith(f"{CUSTOMER}:")
+
+
+async def test_a_file_over_telegrams_50_mb_fails_in_words_without_a_call(
+    tg: TelegramLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation = await _customer_wrote(tg)
+    monkeypatch.setattr(telegram_adapter, "MAX_UPLOAD_BYTES", 1024)
+    big = SlackFile("F0BIG", "film.mov", "video/quicktime", b"x" * 4096)
+    await tg.loop.reply(conversation, "", subtype="file_share", files=_shared(tg, big))
+
+    assert not tg.botapi.called("sendDocument")
+    [failed] = await Message.filter(is_incoming=False)
+    assert failed.status == "failed"
+    [outbox] = await Outbox.filter(message_id=failed.id)
+    assert "over the 50 MB Telegram lets a bot send" in (outbox.last_error or "")
+
+
+async def test_a_file_gone_from_slack_fails_without_a_call(tg: TelegramLoop) -> None:
+    conversation = await _customer_wrote(tg)
+    gone = SlackFile("F0GONE", "old.pdf", "application/pdf", b"%PDF-1.4")
+    files = _shared(tg, gone)
+    del tg.loop.slack.files["F0GONE"]  # deleted in Slack before the worker sent it
+    await tg.loop.reply(conversation, "", subtype="file_share", files=files)
+
+    assert not tg.botapi.called("sendDocument")
+    [failed] = await Message.filter(is_incoming=False)
+    assert failed.status == "failed"
+    [outbox] = await Outbox.filter(message_id=failed.id)
+    assert "no longer in Slack" in (outbox.last_error or "")
+
+
+async def test_a_link_from_the_api_is_passed_to_telegram_as_a_link(tg: TelegramLoop) -> None:
+    conversation = await _customer_wrote(tg)
+    link = "https://files.example.com/menu.pdf"
+    [message] = await queue_reply(
+        conversation,
+        text=None,
+        attachments=[ReplyAttachment("file", link, "menu.pdf")],
+        agent="api",
+        source="api",
+    )
+    settings = tg.loop.settings
+    api = GraphClient(settings.meta_graph_url, apis=settings.api_urls)
+    cipher = TokenCipher(settings.token_encryption_keys)
+    try:
+        [outbox] = await Outbox.filter(message_id=message.id)
+        assert await deliver(outbox.id, graph=api, cipher=cipher, bus=None) == "sent"
+    finally:
+        await api.close()
+    [document] = tg.botapi.called("sendDocument")
+    assert document.params == {"chat_id": CUSTOMER, "document": link, "caption": "menu.pdf"}
 
 
 async def test_an_edit_updates_the_stored_text_and_the_slack_post(tg: TelegramLoop) -> None:
