@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from inbox.platforms.events import Event
-from inbox.platforms.graphapi import GraphApi
+from inbox.platforms.graphapi import GraphApi, GraphError
 from inbox.platforms.history import ConversationsPage
 from inbox.platforms.outbound import OutboundMessage, SendErrorKind
 
@@ -261,3 +261,46 @@ class PlatformAdapter(Protocol):
     async def refresh_token(self, graph: GraphApi, token: str) -> RefreshedToken:
         """Trade the token for a fresh one; GraphError on failure."""
         ...
+
+
+class AdapterDefaults:
+    """What a platform that lacks a capability answers: the shared defaults adapters inherit.
+
+    No history API, no profile lookup, nothing connected through Facebook Login, and tokens
+    that are neither traded nor checked by the token care.
+    """
+
+    label: str = ""
+    name: str = ""
+
+    def history_request(
+        self, graph_url: str, token: str, external_id: str, parent_external_id: str | None
+    ) -> tuple[str, dict[str, str]] | None:
+        """No history API."""
+        return None
+
+    def parse_history(
+        self, account_id: str, body: Any, since: datetime | None
+    ) -> ConversationsPage:
+        """No history API: an empty page."""
+        return ConversationsPage()
+
+    async def lookup_name(self, graph: GraphApi, participant_id: str, token: str) -> str | None:
+        """No profile API."""
+        return None
+
+    def connect_targets(self, pages: Sequence[GrantedPage]) -> list[Target]:
+        """Nothing is connected through Facebook Login."""
+        return []
+
+    async def token_alive(self, graph: GraphApi, token: str) -> bool | None:
+        """Not checked here (Meta's tokens are checked with debug_token by the token care)."""
+        return None
+
+    def refreshes_token(self, token: str) -> bool:
+        """Tokens are not traded for fresh ones."""
+        return False
+
+    async def refresh_token(self, graph: GraphApi, token: str) -> RefreshedToken:
+        """Not supported."""
+        raise GraphError(0, f"{self.label or self.name} tokens cannot be refreshed")

@@ -12,18 +12,17 @@ import hmac
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from inbox.platforms.base import (
+    AdapterDefaults,
     ConnectField,
     ConnectMethod,
     ConnectRefused,
-    GrantedPage,
     MediaSource,
     MediaUnavailable,
-    RefreshedToken,
     Target,
     WebhookHook,
     WebhookRoute,
@@ -56,7 +55,7 @@ PAGE_FIELDS = (
 )
 
 
-class MetaAdapter(ABC):
+class MetaAdapter(AdapterDefaults, ABC):
     """Defaults for a platform served by Meta's Graph API and webhooks."""
 
     name: str = ""
@@ -152,18 +151,6 @@ class MetaAdapter(ABC):
         """Meta's error codes (not subcodes), then the HTTP status."""
         return classify(status, code)
 
-    def history_request(
-        self, graph_url: str, token: str, external_id: str, parent_external_id: str | None
-    ) -> tuple[str, dict[str, str]] | None:
-        """No history API by default."""
-        return None
-
-    def parse_history(
-        self, account_id: str, body: Any, since: datetime | None
-    ) -> ConversationsPage:
-        """No history API by default: an empty page."""
-        return ConversationsPage()
-
     async def media_source(
         self, graph: GraphApi, attachment: Mapping[str, Any], token: str
     ) -> MediaSource:
@@ -181,14 +168,6 @@ class MetaAdapter(ABC):
         if attachment.get("url"):
             return MediaSource(str(attachment["url"]), None, mime_type)
         raise MediaUnavailable("the platform gave no link to it")
-
-    async def lookup_name(self, graph: GraphApi, participant_id: str, token: str) -> str | None:
-        """No profile API by default."""
-        return None
-
-    def connect_targets(self, pages: Sequence[GrantedPage]) -> list[Target]:
-        """Nothing is connected through Facebook Login by default."""
-        return []
 
     async def subscribe(
         self,
@@ -228,18 +207,6 @@ class MetaAdapter(ABC):
     ) -> str | None:
         """The parent node holds the subscription by default."""
         return parent_external_id
-
-    async def token_alive(self, graph: GraphApi, token: str) -> bool | None:
-        """Meta tokens are checked with debug_token by the token care."""
-        return None
-
-    def refreshes_token(self, token: str) -> bool:
-        """Meta tokens are checked (debug_token), not traded, by default."""
-        return False
-
-    async def refresh_token(self, graph: GraphApi, token: str) -> RefreshedToken:
-        """Not supported by default."""
-        raise GraphError(0, f"{self.label or self.name} tokens cannot be refreshed")
 
 
 class MessagingAdapter(MetaAdapter):

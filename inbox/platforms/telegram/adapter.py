@@ -8,25 +8,23 @@ bots get no delivered/read receipts, and files are fetched with `getFile`.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from inbox.platforms.base import (
+    AdapterDefaults,
     ConnectField,
     ConnectMethod,
     ConnectRefused,
-    GrantedPage,
     MediaSource,
     MediaUnavailable,
-    RefreshedToken,
     Target,
     WebhookHook,
     WebhookRoute,
 )
 from inbox.platforms.events import Event, PayloadError
 from inbox.platforms.graphapi import GraphApi, GraphError
-from inbox.platforms.history import ConversationsPage
 from inbox.platforms.outbound import OutboundMessage, SendErrorKind
 from inbox.platforms.telegram import botapi
 from inbox.platforms.telegram.reactions import telegram_emoji
@@ -49,7 +47,7 @@ _SENDERS = {"image": ("sendPhoto", "photo")}
 _PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
 
-class TelegramAdapter:
+class TelegramAdapter(AdapterDefaults):
     """The Telegram Bot API as a cahts platform."""
 
     name: str = "telegram"
@@ -181,18 +179,6 @@ class TelegramAdapter:
             {"chat_id": chat, "message_id": int(number), "reaction": reaction},
         )
 
-    def history_request(
-        self, graph_url: str, token: str, external_id: str, parent_external_id: str | None
-    ) -> tuple[str, dict[str, str]] | None:
-        """Bots cannot read chat history."""
-        return None
-
-    def parse_history(
-        self, account_id: str, body: Any, since: datetime | None
-    ) -> ConversationsPage:
-        """No history."""
-        return ConversationsPage()
-
     async def media_source(
         self, graph: GraphApi, attachment: Mapping[str, Any], token: str
     ) -> MediaSource:
@@ -213,10 +199,6 @@ class TelegramAdapter:
         if not isinstance(path, str) or not path:
             raise MediaUnavailable("Telegram gave no download path for it")
         return MediaSource(botapi.file_url(graph, token, path), None, attachment.get("mime_type"))
-
-    async def lookup_name(self, graph: GraphApi, participant_id: str, token: str) -> str | None:
-        """Names come with each message; there is nothing to look up."""
-        return None
 
     async def check_credentials(self, graph: GraphApi, fields: Mapping[str, str]) -> Target:
         """getMe: the bot's id is the account's id, its @username the name."""
@@ -240,10 +222,6 @@ class TelegramAdapter:
         return Target(
             self.name, str(bot["id"]), str(name or bot.get("first_name") or bot["id"]), token
         )
-
-    def connect_targets(self, pages: Sequence[GrantedPage]) -> list[Target]:
-        """Nothing is connected through Facebook Login."""
-        return []
 
     async def subscribe(
         self,
@@ -295,14 +273,6 @@ class TelegramAdapter:
                 return False
             raise
         return True
-
-    def refreshes_token(self, token: str) -> bool:
-        """Bot tokens do not expire."""
-        return False
-
-    async def refresh_token(self, graph: GraphApi, token: str) -> RefreshedToken:
-        """Bot tokens are not traded."""
-        raise GraphError(0, "Telegram bot tokens cannot be refreshed", source=botapi.SOURCE)
 
 
 def _too_big(size: object) -> str:
