@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -23,6 +25,8 @@ REDIS_URL = os.environ.get("CAHTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
 FERNET_KEY = Fernet.generate_key().decode()
+# No test starts this close to midnight UTC: what a test and the server call "today" agree.
+MIDNIGHT_MARGIN = timedelta(seconds=90)
 TABLES = (
     "outbox",
     "messages",
@@ -129,6 +133,23 @@ async def client(settings: Settings, aiohttp_client: object) -> AsyncIterator[Te
     """The whole app on an empty PostgreSQL database; models are usable from the test."""
     await truncate(settings.database_url)
     yield await aiohttp_client(create_app(settings))  # type: ignore[operator]
+
+
+def wait_past_midnight(now: datetime | None = None) -> float:
+    """Seconds to wait so that a test starting now runs within one UTC day."""
+    now = now or datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    left = midnight - now
+    return left.total_seconds() + 1 if left < MIDNIGHT_MARGIN else 0.0
+
+
+@pytest.fixture(autouse=True)
+def one_utc_day() -> None:
+    """Analytics, digests and stats count by UTC day, in the test and in the server alike:
+    a test that would start in the last 90 s of a day waits for the next one instead."""
+    wait = wait_past_midnight()
+    if wait:
+        time.sleep(wait)
 
 
 @pytest.fixture(autouse=True)
