@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import WSCloseCode
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, Route, expect, sync_playwright
 
 from inbox.models import Conversation, Message, PlatformAccount, User
 from tests.browser import BrowserApp, chromium_missing, launch, serving, sign_in
@@ -197,6 +197,33 @@ def test_live_conversation_reply_and_mark_read(
     page.goto(f"{live.base_url}/conversations/{conversation_id}")
     expect(page.locator("li.msg.out .text")).to_have_text("Yes, <b>it ships</b> tomorrow")
     assert page.url.endswith(f"/#/chats/{conversation_id}")
+
+
+def test_a_conversation_that_arrives_while_the_list_loads_stays_in_it(
+    live: BrowserApp, open_page: Callable[..., Page]
+) -> None:
+    live.run(_owner_of_the_fixture_accounts("race@example.com", "messenger"))
+    page = open_page(viewport=DESKTOP)
+    sign_in(page, live.base_url, "race@example.com")
+    expect(page.locator("#live")).to_have_text("live")
+    _post_webhook(live, "messenger", _messenger_now("I wrote first"))
+
+    def late_answer(route: Route) -> None:
+        # The server reads the list now (the first customer only); the page gets that answer
+        # after a second customer's conversation came in live.
+        answer = route.fetch()
+        second = _messenger_now("Hello while you were loading")
+        second["entry"][0]["messaging"][0]["sender"]["id"] = "2000000000000002"
+        _post_webhook(live, "messenger", second)
+        page.wait_for_function("document.querySelector('li[data-conversation-id]') !== null")
+        route.fulfill(response=answer)
+
+    page.route("**/api/conversations?*", late_answer, times=1)
+    page.get_by_role("link", name="Chats", exact=True).click()
+    items = page.locator("li[data-conversation-id]")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("2000000000000002")
+    expect(items.last).to_contain_text("1423587017700273")
 
 
 async def _kinds_owner(number: str) -> User:
@@ -483,9 +510,6 @@ def test_meta_context_lines_story_links_and_edits(
 
     _post_webhook(live, "messenger", _now_stamped("messenger", "referral_ad"))
     _post_webhook(live, "messenger", _now_stamped("messenger", "location"))
-    # The list as the API gives it now (live list updates have their own tests above).
-    page.reload()
-    expect(page.locator("#live")).to_have_text("live")
     customer = page.locator("li[data-conversation-id]", has_text="<PSID>")
     customer.get_by_role("link").click()
     expect(page.locator(".context", has_text="came from the ad")).to_have_text(

@@ -112,15 +112,37 @@ export async function render(main, route) {
     if (known) putConversation({ ...known.data, unread_count: Math.max(0, count) });
   }
 
+  // Conversations a live event brought while a full list load was on its way: the answer
+  // was read before them, so it must not wipe them out.
+  let arrivedDuringLoad = null;
+
+  function liveConversation(c) {
+    arrivedDuringLoad?.set(c.id, c);
+    putConversation(c, { top: true });
+  }
+
   async function loadList(append) {
-    const page = await get(`/api/conversations${query({
-      limit: PAGE, unread: unreadOnly.checked ? 'true' : null, cursor: append ? nextCursor : null,
-    })}`);
+    if (!append) arrivedDuringLoad = new Map();
+    const arrived = append ? null : arrivedDuringLoad;
+    let page;
+    try {
+      page = await get(`/api/conversations${query({
+        limit: PAGE, unread: unreadOnly.checked ? 'true' : null, cursor: append ? nextCursor : null,
+      })}`);
+    } finally {
+      if (!append && arrivedDuringLoad === arrived) arrivedDuringLoad = null;
+    }
     if (!append) {
       conversations.clear();
       list.replaceChildren();
     }
     for (const c of page.items) putConversation(c);
+    for (const c of arrived?.values() ?? []) {
+      const loaded = conversations.get(c.id)?.data;
+      if (!loaded || (c.last_message_at ?? '') >= (loaded.last_message_at ?? '')) {
+        putConversation(c, { top: true });
+      }
+    }
     nextCursor = page.next_cursor;
     more.hidden = !nextCursor;
     empty.hidden = conversations.size > 0;
@@ -297,7 +319,7 @@ export async function render(main, route) {
 
   const handlers = {
     new_message(frame) {
-      if (frame.conversation) putConversation(frame.conversation, { top: true });
+      if (frame.conversation) liveConversation(frame.conversation);
       if (frame.conversation_id !== selected || !frame.message) return;
       if (frame.conversation && frame.message.is_incoming) showComposer(frame.conversation);
       addMessage(frame.message);
