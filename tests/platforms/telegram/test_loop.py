@@ -236,6 +236,18 @@ async def test_a_picture_shared_in_the_thread_is_uploaded_with_sendphoto(
     assert sent.platform_message_id.startswith(f"{CUSTOMER}:")
 
 
+async def _failed_without_a_call(tg: TelegramLoop) -> str:
+    """The reply's failure, told in the thread, when no file reached Telegram."""
+    assert not tg.botapi.called("sendDocument") and not tg.botapi.called("sendPhoto")
+    [failed] = await Message.filter(is_incoming=False)
+    assert failed.status == "failed"
+    [outbox] = await Outbox.filter(message_id=failed.id)
+    reason = outbox.last_error or ""
+    told = [p for p in _thread(tg.loop) if reason and reason in p.get("text", "")]
+    assert told, f"the thread does not say {reason!r}"
+    return reason
+
+
 async def test_a_file_over_telegrams_50_mb_fails_in_words_without_a_call(
     tg: TelegramLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,12 +255,7 @@ async def test_a_file_over_telegrams_50_mb_fails_in_words_without_a_call(
     monkeypatch.setattr(telegram_adapter, "MAX_UPLOAD_BYTES", 1024)
     big = SlackFile("F0BIG", "film.mov", "video/quicktime", b"x" * 4096)
     await tg.loop.reply(conversation, "", subtype="file_share", files=_shared(tg, big))
-
-    assert not tg.botapi.called("sendDocument")
-    [failed] = await Message.filter(is_incoming=False)
-    assert failed.status == "failed"
-    [outbox] = await Outbox.filter(message_id=failed.id)
-    assert "over the 50 MB Telegram lets a bot send" in (outbox.last_error or "")
+    assert "over the 50 MB Telegram lets a bot send" in await _failed_without_a_call(tg)
 
 
 async def test_a_file_gone_from_slack_fails_without_a_call(tg: TelegramLoop) -> None:
@@ -257,12 +264,7 @@ async def test_a_file_gone_from_slack_fails_without_a_call(tg: TelegramLoop) -> 
     files = _shared(tg, gone)
     del tg.loop.slack.files["F0GONE"]  # deleted in Slack before the worker sent it
     await tg.loop.reply(conversation, "", subtype="file_share", files=files)
-
-    assert not tg.botapi.called("sendDocument")
-    [failed] = await Message.filter(is_incoming=False)
-    assert failed.status == "failed"
-    [outbox] = await Outbox.filter(message_id=failed.id)
-    assert "no longer in Slack" in (outbox.last_error or "")
+    assert "no longer in Slack" in await _failed_without_a_call(tg)
 
 
 async def test_a_link_from_the_api_is_passed_to_telegram_as_a_link(tg: TelegramLoop) -> None:
