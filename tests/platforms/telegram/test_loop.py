@@ -90,6 +90,30 @@ async def test_every_kind_is_stored_and_mirrored_with_files_from_getfile(
     assert "Telegram has no reply window" in str(root)
 
 
+async def test_an_audio_file_is_stored_and_copied_into_its_customers_thread(
+    tg: TelegramLoop,
+) -> None:
+    tg.botapi.files[FILE_PATH] = JPEG
+    answer = await tg.send(update("message__audio"))  # Telegram's own webhook guide sample
+    assert answer["stored"] == 1
+
+    message = await Message.get()
+    assert (message.attachments[0]["type"], message.attachments[0]["mime_type"]) == (
+        "audio",
+        "audio/mpeg",
+    )
+    conversation = await Conversation.get()
+    assert (conversation.participant_id, conversation.participant_name) == (
+        "1111111",
+        "Test Firstname Test Lastname (@Testusername)",
+    )
+    [post] = _thread(tg.loop)
+    assert post["text"] == "_sent a voice message_"
+    [asked] = tg.botapi.called("getFile")
+    assert asked.params["file_id"] == "AwADBAADbXXXXXXXXXXXGBdhD2l6_XX"
+    assert [u["data"] for u in tg.loop.slack.uploads] == [JPEG]
+
+
 async def test_a_file_above_the_bots_20_mb_limit_is_refused_in_words(tg: TelegramLoop) -> None:
     body = update("message__document")
     body["message"]["document"]["file_size"] = 25 * 1024 * 1024
