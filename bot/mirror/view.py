@@ -11,6 +11,7 @@ from bot.thread.mapping import Run
 from bot.thread.render import Copied, MessageView
 from inbox.display import media_words
 from inbox.models import Message
+from inbox.platforms.common import str_at
 from inbox.services.templates.sending import stored_template
 
 
@@ -24,12 +25,10 @@ def as_copied(item: dict[str, Any], fetchable: bool) -> Copied | None:
     kind = str(item.get("type") or "file")
     if kind in CONTEXT_KINDS:
         return None  # shown in words (render.part_lines, context); a story is not kept
-    details = item.get("details")
-    title = details.get("title") if isinstance(details, dict) else None
-    caption = _text(item.get("caption")) or _text(title)  # a shared link's or reel's title
+    caption = str_at(item, "caption") or str_at(item, "details", "title")  # a link's, a reel's
     words = media_words(item)
     if kind not in media.UPLOADABLE or not fetchable:  # an agent's link is shown, not fetched
-        return Copied(kind, False, caption=caption, link=_text(item.get("url")), words=words)
+        return Copied(kind, False, caption=caption, link=str_at(item, "url"), words=words)
     return Copied(kind, True, caption=caption, words=words)
 
 
@@ -71,7 +70,3 @@ def template_label(message: Message) -> str | None:
     parts = [str(stored.get(k) or "") for k in ("template", "language", "category")]
     parts[2] = category_words(parts[2]) if parts[2] else ""
     return " · ".join(p for p in parts if p)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
