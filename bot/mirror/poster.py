@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.mirror import media
 from bot.mirror.profiles import lookup_name
-from bot.mirror.view import as_copied, files_fetchable, message_view
+from bot.mirror.view import as_copied, files_fetchable, message_view, reply_quote
 from bot.slack.errors import (
     ChannelGone,
     SlackMisconfigured,
@@ -18,7 +18,7 @@ from bot.slack.errors import (
 )
 from bot.slack.upload import upload_file
 from bot.thread.mapping import MESSAGE_EVENT, Run, dashboard_url
-from bot.thread.render import Copied, MessageView, attachment_words, author, message_text, metadata
+from bot.thread.render import Copied, MessageView, author, message_text, metadata
 from bot.thread.text import escape
 from inbox.models import Conversation, Message, Outbox
 from inbox.netguard import GuardedHttp
@@ -222,12 +222,7 @@ class Poster:
         run = self.run
         if message.kind in stories.STORY_MESSAGES and message.slack_ts is None:
             await stories.mark_if_expired(message, self.http, (run.graph.base_url,))
-        reply_to_text: str | None = None
-        if message.reply_to:
-            target = await Message.get_or_none(
-                platform_account_id=run.account.id, platform_message_id=message.reply_to
-            )
-            reply_to_text = _describe(target) if target is not None else ""
+        reply_to_text = await reply_quote(run, message)
         copied: list[Copied] = []
         files: list[media.Download] = []
         if not message.is_deleted:
@@ -261,11 +256,3 @@ class Poster:
             problem = "the account's token cannot be read"
             return Copied(copied.kind, False, problem=problem, words=copied.words), None
         return copied, download
-
-
-def _describe(message: Message) -> str:
-    """A message's words, or what it carried, for quoting."""
-    if message.content:
-        return message.content
-    items = message.attachments or []
-    return attachment_words(str(items[0].get("type"))) if items else ""

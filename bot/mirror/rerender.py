@@ -6,7 +6,7 @@ Media is not fetched again: files already in the thread stay where they are.
 
 from __future__ import annotations
 
-from bot.mirror.view import as_posted, message_view
+from bot.mirror.view import as_posted, message_view, reply_quote
 from bot.slack.errors import ChannelGone, SlackRefused, call
 from bot.thread.mapping import Run
 from bot.thread.render import message_text
@@ -24,7 +24,8 @@ async def show_rerenders(run: Run) -> None:
     ).order_by("received_at")
     for message in rows:
         await run.renew()
-        text = message_text(message_view(run, message, as_posted(message)))
+        quote = await reply_quote(run, message)
+        text = message_text(message_view(run, message, as_posted(message), quote))
         try:
             await call(
                 run.slack.chat_update(channel=run.channel, ts=str(message.slack_ts), text=text)

@@ -8,7 +8,7 @@ from bot.mirror import media
 from bot.templates.blocks import category_words
 from bot.thread.context import CONTEXT_KINDS
 from bot.thread.mapping import Run
-from bot.thread.render import Copied, MessageView
+from bot.thread.render import Copied, MessageView, attachment_words
 from inbox.display import media_words
 from inbox.models import Message
 from inbox.platforms.common import str_at
@@ -62,6 +62,16 @@ def message_view(
     )
 
 
+async def reply_quote(run: Run, message: Message) -> str | None:
+    """What a reply quotes: the earlier message's words, "" when it is unknown, None if no reply."""
+    if not message.reply_to:
+        return None
+    target = await Message.get_or_none(
+        platform_account_id=run.account.id, platform_message_id=message.reply_to
+    )
+    return _describe(target) if target is not None else ""
+
+
 def template_label(message: Message) -> str | None:
     """ "name · language · category" of a template we sent, for its context line."""
     stored = stored_template(message)
@@ -70,3 +80,11 @@ def template_label(message: Message) -> str | None:
     parts = [str(stored.get(k) or "") for k in ("template", "language", "category")]
     parts[2] = category_words(parts[2]) if parts[2] else ""
     return " · ".join(p for p in parts if p)
+
+
+def _describe(message: Message) -> str:
+    """A message's words, or what it carried, for quoting."""
+    if message.content:
+        return message.content
+    items = message.attachments or []
+    return attachment_words(str(items[0].get("type"))) if items else ""

@@ -239,6 +239,21 @@ async def test_an_edited_caption_keeps_the_documents_filename_in_the_updated_pos
     assert len(tg.loop.slack.uploads) == 1  # the file already in the thread is not sent again
 
 
+async def test_an_edited_reply_keeps_its_quote_in_the_updated_post(tg: TelegramLoop) -> None:
+    await _customer_wrote(tg)
+    sent = update("message__reply")
+    await tg.send(sent)
+    reply = _thread(tg.loop)[-1]
+    assert reply["text"] == "_↩ in reply to “Hello World”_\n/start"
+
+    edited = {"update_id": sent["update_id"] + 1, "edited_message": dict(sent["message"])}
+    edited["edited_message"].update(text="/help", edit_date=int(time.time()))
+    await tg.send(edited)
+
+    [edit] = [c for c in tg.loop.slack.called("chat.update") if c.args["ts"] == reply["ts"]]
+    assert edit.args["text"] == "_↩ in reply to “Hello World”_\n/help _(edited)_"
+
+
 async def test_customer_reactions_become_slack_reactions(tg: TelegramLoop) -> None:
     await _customer_wrote(tg)
     [post] = _thread(tg.loop)
