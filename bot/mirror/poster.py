@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.mirror import media
 from bot.mirror.profiles import lookup_name
+from bot.mirror.view import as_copied, files_fetchable, message_view, reply_quote
 from bot.slack.errors import (
     ChannelGone,
     SlackMisconfigured,
@@ -15,17 +17,13 @@ from bot.slack.errors import (
     call,
 )
 from bot.slack.upload import upload_file
-from bot.templates.blocks import category_words
-from bot.thread.context import CONTEXT_KINDS
 from bot.thread.mapping import MESSAGE_EVENT, Run, dashboard_url
-from bot.thread.render import Copied, MessageView, attachment_words, author, message_text, metadata
+from bot.thread.render import Copied, MessageView, author, message_text, metadata
 from bot.thread.text import escape
-from inbox.display import media_words
 from inbox.models import Conversation, Message, Outbox
 from inbox.netguard import GuardedHttp
 from inbox.services import stories
 from inbox.services.accounts.crypto import TokenDecryptError
-from inbox.services.templates.sending import stored_template
 from inbox.settings import tunable
 
 log = logging.getLogger(__name__)
@@ -224,16 +222,11 @@ class Poster:
         run = self.run
         if message.kind in stories.STORY_MESSAGES and message.slack_ts is None:
             await stories.mark_if_expired(message, self.http, (run.graph.base_url,))
-        reply_to_text: str | None = None
-        if message.reply_to:
-            target = await Message.get_or_none(
-                platform_account_id=run.account.id, platform_message_id=message.reply_to
-            )
-            reply_to_text = _describe(target) if target is not None else ""
+        reply_to_text = await reply_quote(run, message)
         copied: list[Copied] = []
         files: list[media.Download] = []
         if not message.is_deleted:
-            fetchable = message.source in media.PLATFORM_SOURCES
+            fetchable = files_fetchable(message)
             try:
                 for index, item in enumerate(message.attachments or [], start=1):
                     outcome, download = await self._copy(item, index, fetchable)
@@ -245,65 +238,21 @@ class Poster:
                 for download in files:
                     download.close()
                 raise
-        view = MessageView(
-            platform=run.platform,
-            customer=run.customer,
-            account_name=run.account.name or run.account.external_id,
-            is_incoming=message.is_incoming,
-            kind=message.kind,
-            content=message.content,
-            source=message.source,
-            agent=message.agent,
-            is_deleted=message.is_deleted,
-            reply_to_text=reply_to_text,
-            copied=copied,
-            template=template_label(message),
-            attachments=[] if message.is_deleted else list(message.attachments or []),
-        )
-        return view, files
+        return message_view(run, message, copied, reply_to_text), files
 
     async def _copy(
         self, item: dict[str, object], index: int, fetchable: bool
     ) -> tuple[Copied | None, media.Download | None]:
-        kind = str(item.get("type") or "file")
-        details = item.get("details")
-        title = details.get("title") if isinstance(details, dict) else None
-        caption = _text(item.get("caption")) or _text(title)  # a shared link's or reel's title
-        if kind in CONTEXT_KINDS:
-            return None, None  # shown in words (render.part_lines, context); a story is not kept
-        link = _text(item.get("url"))
-        words = media_words(item)
-        if kind not in media.UPLOADABLE or not fetchable:  # an agent's link is shown, not fetched
-            return Copied(kind, False, caption=caption, link=link, words=words), None
+        copied = as_copied(item, fetchable)
+        if copied is None or not copied.uploaded:
+            return copied, None
         try:
             download = await media.platform_file(
                 item, index, self.run.platform, self.token(), graph=self.run.graph, http=self.http
             )
         except media.DownloadError as exc:
-            return Copied(kind, False, problem=str(exc), caption=caption, words=words), None
+            return replace(copied, uploaded=False, problem=str(exc)), None
         except TokenDecryptError:
             problem = "the account's token cannot be read"
-            return Copied(kind, False, problem=problem, words=words), None
-        return Copied(kind, True, caption=caption, words=words), download
-
-
-def template_label(message: Message) -> str | None:
-    """ "name · language · category" of a template we sent, for its context line."""
-    stored = stored_template(message)
-    if stored is None:
-        return None
-    parts = [str(stored.get(k) or "") for k in ("template", "language", "category")]
-    parts[2] = category_words(parts[2]) if parts[2] else ""
-    return " · ".join(p for p in parts if p)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _describe(message: Message) -> str:
-    """A message's words, or what it carried, for quoting."""
-    if message.content:
-        return message.content
-    items = message.attachments or []
-    return attachment_words(str(items[0].get("type"))) if items else ""
+            return Copied(copied.kind, False, problem=problem, words=copied.words), None
+        return copied, download

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.thread.text import escape
+from inbox.platforms.common import str_at
 from inbox.platforms.parts import PART_TYPES
 
 STORY_EXPIRED = "the story has expired"
@@ -18,13 +19,9 @@ STORY_KINDS = frozenset({"story", "story_mention"})
 CONTEXT_KINDS = STORY_KINDS | {"edit"} | PART_TYPES
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def web_link(value: object) -> str | None:
     """An http(s) link, else None (a placeholder or another scheme is never linked)."""
-    text = _text(value)
+    text = str_at(value)
     return text if text and text.lower().startswith(("https://", "http://")) else None
 
 

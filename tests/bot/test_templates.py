@@ -18,6 +18,7 @@ from bot.mirror.tasks import kick
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message, PlatformAccount, WhatsAppTemplate
 from inbox.services.accounts.crypto import TokenCipher
+from inbox.services.ingest.updates import TEXT_BEHIND
 from inbox.services.templates.catalog import refresh_account
 from tests.bot.conftest import (
     AGENT,
@@ -249,6 +250,24 @@ async def test_a_template_from_the_thread_reaches_the_customer_once(loop: Loop) 
     [root] = loop.slack.roots(CHANNEL)[-1:]
     assert "waiting for the customer" not in json.dumps(root["blocks"], ensure_ascii=False)
     assert "template_open" not in json.dumps(root["blocks"], ensure_ascii=False)
+
+
+async def test_a_template_post_updated_in_place_keeps_its_template_line(loop: Loop) -> None:
+    _, conversation = await _whatsapp_thread(loop)
+    await loop.click(_submission(await _open_and_fill(loop, conversation)))
+    await settle()
+    posts = loop.slack.thread(CHANNEL, str(conversation.slack_thread_ts))
+    [shown] = [p for p in posts if "Your order #A-17" in p.get("text", "")]
+    posted = str(shown["text"])
+
+    # Any re-render in place (edits and expired stories are the usual causes) reads the same.
+    await Message.filter(kind="template").update(slack_status=TEXT_BEHIND)
+    await kick([conversation.id])
+    await settle()
+
+    [update] = [c for c in loop.slack.called("chat.update") if c.args["ts"] == shown["ts"]]
+    assert update.args["text"] == posted
+    assert f"WhatsApp template {NAMED} · en · utility" in posted
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ failures told with Retry, edits and reactions both ways (real Bolt/slack_sdk cli
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -325,6 +326,42 @@ async def test_an_edit_updates_the_stored_text_and_the_slack_post(tg: TelegramLo
     assert edit.args["text"] == "Edited text _(edited)_"
     await tg.send(update("edited_message__text"))  # a retried edit changes nothing more
     assert len(tg.loop.slack.called("chat.update")) == 1
+
+
+async def test_an_edited_caption_keeps_the_documents_filename_in_the_updated_post(
+    tg: TelegramLoop,
+) -> None:
+    tg.botapi.files[FILE_PATH] = JPEG
+    sent = update("message__document", caption="Q3 figures")
+    await tg.send(sent)
+    [post] = _thread(tg.loop)
+    assert post["text"] == "Q3 figures\n_sent a file “TabFig2015prel.xls”_"
+
+    edited = {"update_id": sent["update_id"] + 1, "edited_message": dict(sent["message"])}
+    edited["edited_message"].update(caption="Q3 figures, corrected", edit_date=int(time.time()))
+    await tg.send(edited)
+
+    [edit] = tg.loop.slack.called("chat.update")
+    assert edit.args["ts"] == post["ts"]
+    assert edit.args["text"] == (
+        "Q3 figures, corrected _(edited)_\n_sent a file “TabFig2015prel.xls”_"
+    )
+    assert len(tg.loop.slack.uploads) == 1  # the file already in the thread is not sent again
+
+
+async def test_an_edited_reply_keeps_its_quote_in_the_updated_post(tg: TelegramLoop) -> None:
+    await _customer_wrote(tg)
+    sent = update("message__reply")
+    await tg.send(sent)
+    reply = _thread(tg.loop)[-1]
+    assert reply["text"] == "_↩ in reply to “Hello World”_\n/start"
+
+    edited = {"update_id": sent["update_id"] + 1, "edited_message": dict(sent["message"])}
+    edited["edited_message"].update(text="/help", edit_date=int(time.time()))
+    await tg.send(edited)
+
+    [edit] = [c for c in tg.loop.slack.called("chat.update") if c.args["ts"] == reply["ts"]]
+    assert edit.args["text"] == "_↩ in reply to “Hello World”_\n/help _(edited)_"
 
 
 async def test_customer_reactions_become_slack_reactions(tg: TelegramLoop) -> None:
