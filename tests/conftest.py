@@ -20,6 +20,8 @@ from tests.fakes.graph import FakeGraph
 from tests.fakes.internal import Internal
 from web.app import create_app
 
+pytest_plugins = ("tests.browser_fixtures",)
+
 PG_URL = os.environ.get("CAHTS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cahts_test")
 REDIS_URL = os.environ.get("CAHTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 APP_SECRET = "test-app-secret"

@@ -6,22 +6,22 @@ the send task to the fake Graph API, and webhooks arrive signed as Meta signs th
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import WSCloseCode
-from playwright.sync_api import Browser, Dialog, Page, Route, expect, sync_playwright
+from playwright.sync_api import Page, Route, expect
 
 from inbox.models import Conversation, Message, PlatformAccount, User
-from tests.browser import BrowserApp, chromium_missing, launch, serving, sign_in
-from tests.conftest import APP_SECRET, cahts_env, truncate
+from tests.browser import BrowserApp, chromium_missing, sign_in
+from tests.browser_fixtures import DESKTOP
+from tests.conftest import APP_SECRET
 from tests.factories import (
     FIXTURE_ACCOUNTS,
     make_account,
@@ -36,60 +36,8 @@ from web.ws import SOCKETS
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or "")
 
-DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 HOSTILE = '<img src=x onerror="window.pwned=1">'
-
-
-@pytest.fixture(scope="module")
-def live(pg_database: str) -> Iterator[BrowserApp]:
-    """The app on a free port, on an emptied database."""
-    asyncio.run(truncate(pg_database))
-    with serving(cahts_env(pg_database)) as app:
-        yield app
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module; each test opens its own context."""
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """New pages in fresh contexts; fails the test on any uncaught script error."""
-    contexts = []
-    problems: list[str] = []
-
-    def dialog(box: Dialog) -> None:
-        if box.type == "confirm":  # the user says yes to "Disconnect …?"
-            new.confirmed.append(box.message)  # type: ignore[attr-defined]
-            box.accept()
-        else:
-            problems.append(f"{box.type}: {box.message}")
-            box.dismiss()
-
-    # Assertions wait as long as actions: 5 s was too short on a busy 2-core CI machine.
-    expect.set_options(timeout=10_000)
-
-    def new(**options: Any) -> Page:
-        context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("dialog", dialog)
-        return page
-
-    new.confirmed = []  # type: ignore[attr-defined]
-
-    yield new
-    for context in contexts:
-        context.close()
-    assert problems == []
 
 
 async def _owner(email: str, *platforms: str) -> User:

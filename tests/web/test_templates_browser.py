@@ -6,23 +6,23 @@ Past a WhatsApp window the reply box becomes the picker: pick, fill, watch the p
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from inbox.graph import GraphClient
 from inbox.models import Conversation, PlatformAccount
 from inbox.services.accounts.crypto import TokenCipher
 from inbox.services.templates.catalog import refresh_account
-from tests.browser import BrowserApp, chromium_missing, launch, serving, sign_in
-from tests.conftest import APP_SECRET, FERNET_KEY, cahts_env, truncate
+from tests.browser import BrowserApp, chromium_missing, sign_in
+from tests.browser_fixtures import DESKTOP
+from tests.conftest import APP_SECRET, FERNET_KEY
 from tests.factories import (
     make_account,
     make_conversation,
@@ -39,35 +39,10 @@ NAMED = "jaspers_market_order_delivery_update_named_us"
 CUSTOMER = "16505551234"
 
 
-@pytest.fixture(scope="module")
-def live(pg_database: str) -> Iterator[BrowserApp]:
-    """The app on a free port, on an emptied database."""
-    asyncio.run(truncate(pg_database))
-    with serving(cahts_env(pg_database)) as app:
-        yield app
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module."""
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(open_page: Callable[..., Page]) -> Page:
     """A desktop page in a fresh context; fails the test on any uncaught script error."""
-    problems: list[str] = []
-    expect.set_options(timeout=10_000)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    yield opened
-    context.close()
-    assert problems == []
+    return open_page(viewport=DESKTOP)
 
 
 async def _quiet_customer(app: BrowserApp) -> tuple[PlatformAccount, Conversation]:

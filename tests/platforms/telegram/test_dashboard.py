@@ -7,10 +7,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from inbox.models import PlatformAccount
-from tests.browser import BrowserApp, chromium_missing, launch, serving, sign_in
+from tests.browser import BrowserApp, chromium_missing, serving, sign_in
 from tests.conftest import cahts_env, truncate
 from tests.factories import make_owner, make_workspace
 from tests.fakes.telegram import BOT_TOKEN, FakeBotApi
@@ -38,15 +38,6 @@ def live(pg_database: str, fake_botapi: FakeBotApi) -> Iterator[BrowserApp]:
     asyncio.run(truncate(pg_database))
     with serving(cahts_env(pg_database, TELEGRAM_API_URL=fake_botapi.url)) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium."""
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 async def _owner() -> None:
