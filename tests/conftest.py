@@ -22,8 +22,28 @@ from web.app import create_app
 
 pytest_plugins = ("tests.browser_fixtures",)
 
-PG_URL = os.environ.get("CAHTS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cahts_test")
-REDIS_URL = os.environ.get("CAHTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def for_worker(database_url: str, redis_url: str, worker: str) -> tuple[str, str]:
+    """The database and Redis db of one pytest-xdist worker ("gw0", "gw1", …; "" alone).
+
+    Workers run side by side, so each has its own database (`<name>_gw1`) and Redis db
+    (the given one, then the ones below it).
+    """
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        return database_url, redis_url
+    index = int(worker[2:])
+    parts = urlsplit(redis_url)
+    db = int(parts.path.strip("/") or 0)
+    db = db - index if db - index >= 0 else db + index
+    return f"{database_url}_{worker}", urlunsplit(parts._replace(path=f"/{db}"))
+
+
+PG_URL, REDIS_URL = for_worker(
+    os.environ.get("CAHTS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cahts_test"),
+    os.environ.get("CAHTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    os.environ.get("PYTEST_XDIST_WORKER", ""),
+)
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
 FERNET_KEY = Fernet.generate_key().decode()
