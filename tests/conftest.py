@@ -23,7 +23,6 @@ from web.app import create_app
 pytest_plugins = ("tests.browser_fixtures",)
 
 
-
 def for_worker(database_url: str, redis_url: str, worker: str) -> tuple[str, str]:
     """The database and Redis db of one pytest-xdist worker ("gw0", "gw1", …; "" alone).
 
