@@ -67,8 +67,11 @@ def test_secrets_are_redacted_in_messages_and_tracebacks() -> None:
         "EAAGm0PX4ZCpsBAKZC0ZBQZCZAZBZCZAZAZB3ZCZAZBZAZAZAZCZAZBZAZAZD",
         "IGAAKxZBlRKZAFBZAE1bXVqOFZAZAcmxLcE5BaWFZAZA0ZAnZAZAhZAJZAEF",
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjMifQ.sflKxwRJSMeKKF2QT4fwpMeJf36",
-        Fernet.generate_key().decode(),
-        Fernet(Fernet.generate_key()).encrypt(b"EAA-page-token").decode(),
+        # Made fresh each run: named, so every pytest-xdist worker collects the same ids.
+        pytest.param(Fernet.generate_key().decode(), id="fernet-key"),
+        pytest.param(
+            Fernet(Fernet.generate_key()).encrypt(b"EAA-page-token").decode(), id="fernet-token"
+        ),
     ],
 )
 def test_tokens_are_redacted_by_their_shape_without_being_configured(token: str) -> None:
