@@ -65,7 +65,10 @@ async def _pause(row: uuid.UUID, wait: float) -> None:
     claimed it is done in milliseconds.
     """
     if not await Outbox.exists(id=row, status="sending"):
-        await asyncio.sleep(wait + 0.05)
+        # `wait` may be a lease read just before its holder finished: read the row again.
+        fresh = await send_wait(row)
+        if fresh is not None:
+            await asyncio.sleep(min(wait, fresh) + 0.05)
         return
     deadline = time.monotonic() + wait + 0.05
     while (left := deadline - time.monotonic()) > 0:

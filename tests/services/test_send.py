@@ -318,3 +318,38 @@ async def test_the_task_chain_sends_every_piece_in_order(client: object, graph: 
         await asyncio.sleep(0.05)
     texts = [r.json["message"]["text"] for r in graph.sent()]
     assert texts == [m.content for m in messages]
+
+
+async def test_a_task_that_read_a_lease_just_before_its_holder_finished_does_not_wait_it_out(
+    database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
+) -> None:
+    import asyncio
+
+    from inbox.services.sending.outbox import send_wait
+    from inbox.tasks.sending import _pause
+
+    conversation = await _conversation(database)
+    message, outcome = await _send_one(conversation, "hi", client_and_cipher)
+    assert outcome == "sent"
+    outbox = await Outbox.get(message_id=message.id)
+    assert await send_wait(outbox.id) is None
+    # A second copy of the task read a 60 s lease while the first attempt held the row; the
+    # attempt has finished since: the pause ends at once instead of sleeping the lease.
+    await asyncio.wait_for(_pause(outbox.id, 60.0), timeout=10)
+
+
+async def test_a_pause_for_a_backoff_still_waits_for_it(
+    database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
+) -> None:
+    import asyncio
+
+    from inbox.tasks.sending import _pause
+
+    conversation = await _conversation(database)
+    [message] = await queue_reply(conversation, text="hi", agent="Ana", source="api")
+    outbox = await Outbox.get(message_id=message.id)
+    await Outbox.filter(id=outbox.id).update(
+        next_attempt_at=datetime.now(UTC) + timedelta(minutes=5)
+    )
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(_pause(outbox.id, 300.0), timeout=0.5)
