@@ -133,33 +133,39 @@ async def serve_file(
     """Stream the Slack file a valid link names, with the bot token of its workspace."""
     try:
         url, token, info = await _locate(settings, request.match_info["token"], client)
+        async with _download(url, token) as upstream:
+            return await _relay(request, upstream, info)
     except FileUnavailable as exc:
         code = "upstream" if exc.status == 502 else "not_found"
         return error_response(exc.status, code, exc.message)
-    try:
-        return await _stream(request, url, token, info)
     except (TimeoutError, aiohttp.ClientError) as exc:
-        log.warning("download of %s failed: %s", info.get("id"), exc)
+        log.warning("download of a linked Slack file failed: %s", exc)
         return error_response(502, "upstream", "Slack did not answer; try again")
 
 
-async def _stream(
-    request: web.Request, url: str, token: str, info: dict[str, object]
-) -> web.StreamResponse:
+@asynccontextmanager
+async def _download(url: str, token: str) -> AsyncIterator[aiohttp.ClientResponse]:
+    """Slack's answer for a file's private URL, fetched with the bot token."""
     async with (
         aiohttp.ClientSession(timeout=_TIMEOUT) as http,
         http.get(url, headers={"Authorization": f"Bearer {token}"}) as upstream,
     ):
         if upstream.status != 200:
-            return error_response(502, "upstream", f"Slack answered HTTP {upstream.status}")
-        response = web.StreamResponse(headers=file_headers(info, upstream.content_type))
-        if upstream.content_length is not None:
-            response.content_length = upstream.content_length
-        await response.prepare(request)
-        async for chunk in upstream.content.iter_chunked(64 * 1024):
-            await response.write(chunk)
-        await response.write_eof()
-        return response
+            raise FileUnavailable(502, f"Slack answered HTTP {upstream.status}")
+        yield upstream
+
+
+async def _relay(
+    request: web.Request, upstream: aiohttp.ClientResponse, info: dict[str, object]
+) -> web.StreamResponse:
+    response = web.StreamResponse(headers=file_headers(info, upstream.content_type))
+    if upstream.content_length is not None:
+        response.content_length = upstream.content_length
+    await response.prepare(request)
+    async for chunk in upstream.content.iter_chunked(64 * 1024):
+        await response.write(chunk)
+    await response.write_eof()
+    return response
 
 
 class SlackFiles:
@@ -184,20 +190,15 @@ class SlackFiles:
     async def _open(self, token: str) -> AsyncIterator[FileStream]:
         try:
             url, bot_token, info = await _locate(self._settings, token, self._client)
+            async with _download(url, bot_token) as upstream:
+                headers = file_headers(info, upstream.content_type)
+                name = str(info.get("name") or "file")[:200]
+                yield FileStream(
+                    name, headers["Content-Type"], upstream.content.iter_chunked(64 * 1024)
+                )
         except FileUnavailable as exc:
             status = 0 if exc.status == 502 else exc.status
             raise GraphError(status, exc.message, source="Slack") from exc
-        async with (
-            aiohttp.ClientSession(timeout=_TIMEOUT) as http,
-            http.get(url, headers={"Authorization": f"Bearer {bot_token}"}) as upstream,
-        ):
-            if upstream.status != 200:
-                raise GraphError(0, f"Slack answered HTTP {upstream.status}", source="Slack")
-            headers = file_headers(info, upstream.content_type)
-            name = str(info.get("name") or "file")[:200]
-            yield FileStream(
-                name, headers["Content-Type"], upstream.content.iter_chunked(64 * 1024)
-            )
 
 
 def file_headers(info: dict[str, object], fallback_type: str) -> dict[str, str]:
