@@ -347,12 +347,20 @@ class Outcome:
     target: Target
     warmup: LoadResult
     measured: LoadResult
-    cpu_s: float  # the server's own CPU seconds (user + system) during the measured run
+    cpu: Cpu  # CPU seconds (user + system) used during the measured run
 
-    @property
-    def cpu_us_per_webhook(self) -> float:
-        """Server CPU per answered webhook, in microseconds."""
-        return self.cpu_s / self.measured.ok * 1e6 if self.measured.ok else math.nan
+    def per_webhook(self, seconds: float) -> float:
+        """CPU seconds spread over the answered webhooks, in microseconds each."""
+        return seconds / self.measured.ok * 1e6 if self.measured.ok else math.nan
+
+
+@dataclass(slots=True)
+class Cpu:
+    """CPU seconds of each party during one measured run."""
+
+    server: float  # the target's process and its children
+    postgres: float  # every PostgreSQL process
+    load: float  # this process: the load generator
 
 
 def cahts_env(database: str, secret: str) -> dict[str, str]:
@@ -377,7 +385,7 @@ async def drive(
     make: Callable[[str, int], list[tuple[bytes, dict[str, str]]]],
     args: argparse.Namespace,
     key: str,
-) -> tuple[LoadResult, LoadResult, float]:
+) -> tuple[LoadResult, LoadResult, Cpu]:
     """Wait for the server, warm it up, then measure it (and the CPU it used meanwhile)."""
     await wait_healthy(base_url + "/healthz", proc, wait_s=args.start_timeout)
     url = base_url + WEBHOOK_PATH
@@ -388,9 +396,23 @@ async def drive(
     def server_cpu() -> float:
         return sum(cpu_seconds(pid) for pid in descendants([proc.pid]))
 
-    before = server_cpu()
+    before = (server_cpu(), postgres_cpu(), time.process_time())
     result = await run_load(url, measured, args.concurrency, args.max_seconds)
-    return warmup, result, server_cpu() - before
+    after = (server_cpu(), postgres_cpu(), time.process_time())
+    return warmup, result, Cpu(*(b - a for a, b in zip(before, after, strict=True)))
+
+
+def postgres_cpu() -> float:
+    """CPU seconds every PostgreSQL process on this machine used so far (backends included)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    total += cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
 
 
 def measure(
@@ -445,7 +467,7 @@ def report(outcomes: list[Outcome]) -> bool:
     print()
     header = (
         f"{'target':32} {'requests':>8} {'errors':>6} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'server CPU µs/webhook':>22}"
+        f"   {'CPU µs/webhook: server':>22} {'PostgreSQL':>10} {'load gen':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -454,7 +476,8 @@ def report(outcomes: list[Outcome]) -> bool:
         print(
             f"{o.target.label:32} {r.sent:>8} {r.error_count:>6} {r.rate:>9.1f} "
             f"{fmt_ms(r.latency_ms(50)):>8} {fmt_ms(r.latency_ms(99)):>8}"
-            f" {o.cpu_us_per_webhook:>22.0f}"
+            f"   {o.per_webhook(o.cpu.server):>22.0f} {o.per_webhook(o.cpu.postgres):>10.0f}"
+            f" {o.per_webhook(o.cpu.load):>8.0f}"
         )
     for o in outcomes:
         for phase, r in (("warm-up", o.warmup), ("measured", o.measured)):

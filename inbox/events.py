@@ -15,7 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, get_args
 
 from inbox.event_sources import ChangeFacts, SyncFacts
-from inbox.serialize import account_dict, conversation_dict, message_dict
+from inbox.serialize import (
+    ConversationFields,
+    MessageFields,
+    account_dict,
+    conversation_dict,
+    message_dict,
+)
 
 if TYPE_CHECKING:
     from inbox.models import Conversation, Message, PlatformAccount
@@ -75,7 +81,9 @@ class NewMessage(Event):
     conversation: Wire
 
     @classmethod
-    def of(cls, message: Message, conversation: Conversation, platform: str | None) -> NewMessage:
+    def of(
+        cls, message: MessageFields, conversation: ConversationFields, platform: str | None
+    ) -> NewMessage:
         """The event of one new message row in its (updated) conversation."""
         return cls(
             conversation.workspace_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -11,6 +12,12 @@ from typing import Any
 # recursive code (json itself, jsonb, scrubbing), so they are refused up front.
 MAX_DEPTH = 64
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# A NUL or a lone surrogate can only enter a parsed UTF-8 body through a \u escape.
+_RISKY_ESCAPE = re.compile(
+    rb"\\u0000"
+    rb"|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"  # a high half with no low one after
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]"  # a low half with no high one before
+)
 
 
 class TooDeepError(ValueError):
@@ -20,13 +27,32 @@ class TooDeepError(ValueError):
 def parse_json(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """The JSON value of `raw`; ValueError when not JSON, TooDeepError when nested too deep."""
     try:
-        value = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+        if isinstance(raw, bytes):  # as json.loads does it
+            raw = raw.decode(json.detect_encoding(raw), "surrogatepass")
+        value = _DECODER.decode(raw)
     except RecursionError as exc:
         raise TooDeepError(f"JSON nested deeper than {max_depth} levels") from exc
     # Nesting d levels takes at least d opening brackets; counting them runs at C speed.
     if _openings(raw) > max_depth and too_deep(value, max_depth):
         raise TooDeepError(f"JSON nested deeper than {max_depth} levels")
     return value
+
+
+def storable_text(raw: bytes) -> str | None:
+    """A parsed body as text jsonb stores as it is, or None when some string needs scrubbing.
+
+    None for a body with a NUL or lone surrogate escape, an escaped backslash (which would
+    make the escapes after it ambiguous to the check), a byte-order mark, or bytes that are
+    not UTF-8.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        return None
+    if b"\\u" in raw and (b"\\\\" in raw or _RISKY_ESCAPE.search(raw) is not None):
+        return None
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return None
 
 
 def _openings(raw: bytes | str) -> int:
@@ -45,6 +71,10 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):  # 1e400 reads as infinity
         raise ValueError(f"{text[:20]} is out of range")
     return value
+
+
+# Built once: json.loads with hooks builds a decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
 
 
 def too_deep(value: Any, max_depth: int = MAX_DEPTH) -> bool:

@@ -2,18 +2,95 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from inbox import display
-from inbox.models import Conversation, Invite, Message, PlatformAccount, User, Workspace
+from inbox.models import Invite, PlatformAccount, User, Workspace
+
+
+class MessageFields(Protocol):
+    """What a message's JSON shows: a Message row, or one the ingest batch just inserted."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def conversation_id(self) -> uuid.UUID: ...
+    @property
+    def platform_account_id(self) -> uuid.UUID: ...
+    @property
+    def platform_message_id(self) -> str: ...
+    @property
+    def sender_id(self) -> str: ...
+    @property
+    def sender_name(self) -> str: ...
+    @property
+    def content(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def attachments(self) -> list[dict[str, Any]]: ...
+    @property
+    def is_incoming(self) -> bool: ...
+    @property
+    def is_read(self) -> bool: ...
+    @property
+    def is_deleted(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def error_code(self) -> int | None: ...
+    @property
+    def error_message(self) -> str | None: ...
+    @property
+    def reply_to(self) -> str | None: ...
+    @property
+    def reaction(self) -> str | None: ...
+    @property
+    def agent(self) -> str | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+
+
+class ConversationFields(Protocol):
+    """What a conversation's JSON shows: a Conversation row, or one an ingest batch locked."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def workspace_id(self) -> uuid.UUID: ...
+    @property
+    def platform_account_id(self) -> uuid.UUID: ...
+    @property
+    def participant_id(self) -> str: ...
+    @property
+    def participant_name(self) -> str: ...
+    @property
+    def last_message_at(self) -> datetime | None: ...
+    @property
+    def last_incoming_at(self) -> datetime | None: ...
+    @property
+    def unread_count(self) -> int: ...
+    @property
+    def slack_channel(self) -> str | None: ...
+    @property
+    def slack_thread_ts(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def assignee_id(self) -> uuid.UUID | None: ...
+    @property
+    def assignee_slack_user(self) -> str | None: ...
+    @property
+    def template_sent_at(self) -> datetime | None: ...
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _display(message: Message) -> list[dict[str, Any]]:
+def _display(message: MessageFields) -> list[dict[str, Any]]:
     """The structured parts as lines for people (inbox/display.py); nothing once unsent."""
     if message.is_deleted:
         return []
@@ -22,7 +99,7 @@ def _display(message: Message) -> list[dict[str, Any]]:
     return [line.wire() for line in found]
 
 
-def message_dict(message: Message, platform: str | None = None) -> dict[str, Any]:
+def message_dict(message: MessageFields, platform: str | None = None) -> dict[str, Any]:
     """A message as JSON."""
     return {
         "id": str(message.id),
@@ -49,7 +126,9 @@ def message_dict(message: Message, platform: str | None = None) -> dict[str, Any
     }
 
 
-def conversation_dict(conversation: Conversation, platform: str | None = None) -> dict[str, Any]:
+def conversation_dict(
+    conversation: ConversationFields, platform: str | None = None
+) -> dict[str, Any]:
     """A conversation as JSON."""
     return {
         "id": str(conversation.id),

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from tortoise.backends.asyncpg.client import TransactionWrapper
 
@@ -80,6 +81,24 @@ def lose_connection_at_next_begin(monkeypatch: pytest.MonkeyPatch) -> list[bool]
         await begin(self)
 
     monkeypatch.setattr(TransactionWrapper, "begin", begin_as_the_server_goes)
+    return lost
+
+
+def lose_connection_at_next_statement(monkeypatch: pytest.MonkeyPatch, starting: str) -> list[bool]:
+    """The connection that next sends a statement starting with `starting` dies as it sends
+    it (the server going away then). Returns a list that gets one True when it happened."""
+    fetch = asyncpg.connection.Connection.fetch
+    lost: list[bool] = []
+
+    async def fetch_as_the_server_goes(
+        self: asyncpg.Connection, query: str, *args: object, **kwargs: object
+    ) -> object:
+        if not lost and query.startswith(starting):
+            lost.append(True)
+            self.terminate()
+        return await fetch(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "fetch", fetch_as_the_server_goes)
     return lost
 
 

@@ -27,7 +27,7 @@ from inbox.tasks.scheduler import LeaderScheduler
 from web import api, bodies, dashboard, health, metrics, startup
 from web import ws as websockets
 from web.errors import error_middleware
-from web.middleware import access_log_middleware, request_id_middleware
+from web.middleware import request_middleware
 from web.wiring import attach_state, build_scheduler, hooks_for, release_state, wire_broker
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[
-            request_id_middleware,
-            access_log_middleware,
+            request_middleware,
             error_middleware,
             bodies.body_middleware,
         ],

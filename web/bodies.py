@@ -80,10 +80,14 @@ async def body_middleware(request: web.Request, handler: Handler) -> web.StreamR
             request, 503, "busy", "too many request bodies in flight; retry shortly"
         )
     try:
-        seconds = tunable("BODY_READ_SECONDS")
+        seconds = 0.0
         try:
-            async with asyncio.timeout(seconds):
+            if request.content.is_eof():  # all of it is here: nothing to wait for
                 await request.read()
+            else:
+                seconds = tunable("BODY_READ_SECONDS")
+                async with asyncio.timeout(seconds):
+                    await request.read()
         except TimeoutError:
             return await _refuse(
                 request, 408, "body_timeout", f"the body did not arrive within {seconds:g} s"

@@ -1,37 +1,20 @@
 """Request ids (taken from X-Request-Id, a proxy's, or made; logged and sent back) and the
-access log."""
+access log, in one middleware."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
-import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from inbox.ids import fresh_uuid
 from inbox.logs import request_id
 
 HEADER = "X-Request-Id"
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-
-@web.middleware
-async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Bind a request id to everything logged while serving this request."""
-    given = request.headers.get(HEADER, "")
-    rid = given if _SAFE.match(given) else uuid.uuid4().hex
-    token = request_id.set(rid)
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        exc.headers[HEADER] = rid
-        raise
-    finally:
-        request_id.reset(token)
-    response.headers[HEADER] = rid
-    return response
 
 
 access_log = logging.getLogger("cahts.access")
@@ -53,29 +36,35 @@ def logged_path(request: web.Request) -> str:
 
 
 @web.middleware
-async def access_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """One line per request: method, path (never the query, which may carry tokens), status,
-    duration. A WebSocket's line is written when it closes."""
-    if request.path in UNLOGGED:
-        return await handler(request)
+async def request_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id (X-Request-Id, a proxy's, or made; sent back) to everything logged
+    while serving the request, and log one line for it: method, path (never the query, which
+    may carry tokens), status, duration. A WebSocket's line is written when it closes."""
+    given = request.headers.get(HEADER, "")
+    rid = given if given and _SAFE.match(given) else fresh_uuid().hex
+    token = request_id.set(rid)
+    logged = request.path not in UNLOGGED
     started = time.perf_counter()
     status = 500
     try:
         response = await handler(request)
         status = response.status
-        return response
     except web.HTTPException as exc:
         status = exc.status
+        exc.headers[HEADER] = rid
         raise
     finally:
-        duration = round((time.perf_counter() - started) * 1000, 1)
-        path = logged_path(request)
-        fields = {
-            "method": request.method,
-            "path": path,
-            "status": status,
-            "duration_ms": duration,
-        }
-        access_log.info(
-            "%s %s %s %.1fms", request.method, path, status, duration, extra={"fields": fields}
-        )
+        if logged:
+            _log_line(request, status, started)
+        request_id.reset(token)
+    response.headers[HEADER] = rid
+    return response
+
+
+def _log_line(request: web.Request, status: int, started: float) -> None:
+    duration = round((time.perf_counter() - started) * 1000, 1)
+    path = logged_path(request)
+    fields = {"method": request.method, "path": path, "status": status, "duration_ms": duration}
+    access_log.info(
+        "%s %s %s %.1fms", request.method, path, status, duration, extra={"fields": fields}
+    )

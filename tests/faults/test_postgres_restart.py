@@ -7,14 +7,18 @@ from pathlib import Path
 import pytest
 
 from inbox import db
-from inbox.models import Message
+from inbox.models import Message, WebhookLog
 from inbox.services.ingest.pipeline import webhook_item
 from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
 from tests.factories import connect_fixture_accounts
 from tests.faults.ingest_faults import postgres_restart_run
 from tests.faults.services import PrivatePostgres
-from tests.helpers import load_fixture, lose_connection_at_next_begin
+from tests.helpers import (
+    load_fixture,
+    lose_connection_at_next_begin,
+    lose_connection_at_next_statement,
+)
 
 
 async def test_a_postgres_restart_gets_503s_then_the_server_recovers_by_itself(
@@ -53,19 +57,43 @@ async def test_a_connection_lost_as_a_batch_begins_does_not_poison_the_commit_lo
     database: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # What the restart above hits now and then, made certain: the server goes away just as
-    # a batch sends BEGIN. Tortoise then leaves that transaction set in the context of the
-    # task that opened it; the commit loop must not be that task, or every later batch
-    # reuses the dead connection.
+    # a batch sends BEGIN (a batch with a receipt in it is a transaction). Tortoise then
+    # leaves that transaction set in the context of the task that opened it; the commit
+    # loop must not be that task, or every later batch reuses the dead connection.
     await connect_fixture_accounts(database.token_encryption_keys[0])
     writer = IngestWriter(None)
     await writer.start()
     lost = lose_connection_at_next_begin(monkeypatch)
     try:
         with pytest.raises(db.UNAVAILABLE):
-            await writer.submit(webhook_item("messenger", load_fixture("messenger", "text")))
+            await writer.submit(webhook_item("messenger", load_fixture("messenger", "read")))
         result = await writer.submit(webhook_item("whatsapp", load_fixture("whatsapp", "text")))
     finally:
         await writer.close()
     assert lost == [True]
     assert result.stored == 1
     assert await Message.all().count() == 1
+
+
+async def test_a_connection_lost_as_a_one_statement_batch_is_sent_is_a_retry_not_a_loss(
+    database: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch of messages alone is one statement with no transaction around it: the server
+    # going away as it is sent must fail that batch whole (the platform retries it), and the
+    # next batch must find a live connection.
+    await connect_fixture_accounts(database.token_encryption_keys[0])
+    writer = IngestWriter(None)
+    await writer.start()
+    lost = lose_connection_at_next_statement(monkeypatch, "WITH acc AS")
+    body = load_fixture("messenger", "text")
+    try:
+        with pytest.raises(db.UNAVAILABLE):
+            await writer.submit(webhook_item("messenger", body))
+        assert await Message.all().count() == 0
+        again = await writer.submit(webhook_item("messenger", body))
+    finally:
+        await writer.close()
+    assert lost == [True]
+    assert again.stored == 1
+    assert await Message.all().count() == 1
+    assert await WebhookLog.all().count() == 1

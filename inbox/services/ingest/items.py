@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inbox import events as domain
+from inbox.ids import fresh_uuid
 from inbox.platforms.events import Event
 
 
@@ -35,7 +36,8 @@ class StoreItem:
     log_payload: Any = None
     log_id: uuid.UUID | None = None
     replay: bool = False
+    log_text: str | None = None  # log_payload as JSON text, when the body already is that text
     result: IngestResult = field(init=False)
 
     def __post_init__(self) -> None:
-        self.result = IngestResult(log_id=self.log_id or uuid.uuid4())
+        self.result = IngestResult(log_id=self.log_id or fresh_uuid())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 import uuid
@@ -10,10 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from inbox.bus import EventBus
-from inbox.jsonbody import make_storable
+from inbox.jsonbody import make_storable, storable_text
 from inbox.metrics import ITEMS_SKIPPED, UNSUPPORTED_STORED
 from inbox.platforms.events import (
     UNDATED,
@@ -27,7 +26,7 @@ from inbox.platforms.events import (
 )
 from inbox.platforms.registry import get_adapter
 from inbox.services.ingest.items import IngestResult, StoreItem
-from inbox.services.ingest.storage import apply_batch
+from inbox.services.ingest.storage import store_batch
 
 log = logging.getLogger(__name__)
 
@@ -102,26 +101,37 @@ def webhook_item(
     *,
     account: str | None = None,
     received_at: datetime | None = None,
+    raw: bytes | None = None,
 ) -> StoreItem:
     """A verified body ready to store: scrubbed, parsed (PayloadError on a wrong shape), dated.
 
-    The log of an account-routed body keeps the account with it, so a replay can parse it.
+    `raw`, the bytes `payload` was parsed from, is logged as it is when jsonb can store it, so
+    neither scrubbing nor encoding it again costs anything. The log of an account-routed body
+    keeps the account with it, so a replay can parse it.
     """
-    payload = scrub(payload)
+    text = storable_text(raw) if raw is not None else None
+    if text is None:
+        payload = scrub(payload)
     events = dated(parse(platform, payload, account), received_at or datetime.now(UTC))
+    if account:
+        log_payload: Any = {ROUTED_ACCOUNT: account, ROUTED_BODY: payload}
+        if text is not None:
+            text = f'{{"{ROUTED_ACCOUNT}": {json.dumps(account)}, "{ROUTED_BODY}": {text}}}'
+    else:
+        log_payload = payload
     return StoreItem(
         platform,
         events,
-        log_payload={ROUTED_ACCOUNT: account, ROUTED_BODY: payload} if account else payload,
+        log_payload=log_payload,
         log_id=log_id,
         replay=log_id is not None,
+        log_text=text,
     )
 
 
 async def store_items(items: Sequence[StoreItem], bus: EventBus | None = None) -> None:
     """Apply items in one transaction, then publish their events and run the hooks."""
-    async with in_transaction():
-        await apply_batch(list(items), datetime.now(UTC))
+    await store_batch(list(items))
     await announce(items, bus)
 
 

@@ -8,6 +8,7 @@ with one bulk statement, so concurrent writers never lose an unread count.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from inbox import events as domain
-from inbox.models import Conversation, Message, PlatformAccount, WebhookLog
+from inbox.models import Message, PlatformAccount, WebhookLog
 from inbox.platforms.events import (
     Attachment,
     DeliveryStatus,
@@ -34,8 +36,10 @@ from inbox.platforms.events import (
     StatusUpdate,
 )
 from inbox.platforms.parts import stored, unsupported_kind
-from inbox.services.ingest import storage_pg
+from inbox.services.ingest import storage_orm, storage_pg
+from inbox.services.ingest.accounts import AccountCache
 from inbox.services.ingest.items import IngestResult, StoreItem
+from inbox.services.ingest.storage_pg import ConversationRow, Log, RetryBatchError
 from inbox.services.ingest.updates import apply_edit, mark_deleted, set_reaction, update_status
 
 # Ids longer than their columns are not ids a platform sends; such events are skipped.
@@ -55,7 +59,36 @@ class _Pending:
     item: StoreItem
     event: InboundMessage | Echo
     account: PlatformAccount
-    row: Message | None = None
+    row: StoredMessage | None = None
+
+
+@dataclass(slots=True)
+class StoredMessage:
+    """A message row as the batch inserted it: its id, then its columns in MESSAGE_COLUMNS
+    order, then the columns a new row leaves at their defaults."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    platform_account_id: uuid.UUID
+    conversation_id: uuid.UUID
+    platform_message_id: str
+    sender_id: str
+    sender_name: str
+    content: str
+    kind: str
+    attachments: list[dict[str, Any]]
+    is_incoming: bool
+    is_read: bool
+    status: str
+    reply_to: str | None
+    payload: str | None
+    source: str
+    received_at: datetime
+    is_deleted: bool = False
+    error_code: int | None = None
+    error_message: str | None = None
+    reaction: str | None = None
+    agent: str | None = None
 
 
 def _oversized(event: Event) -> str | None:
@@ -85,13 +118,20 @@ def _participant(event: InboundMessage | Echo) -> tuple[str, str | None]:
     return event.recipient_id, None
 
 
-async def _accounts(items: list[StoreItem]) -> dict[tuple[str, str], PlatformAccount]:
+async def _accounts(
+    items: list[StoreItem], cache: AccountCache | None
+) -> dict[tuple[str, str], PlatformAccount]:
     wanted: dict[str, set[str]] = defaultdict(set)
+    found: dict[tuple[str, str], PlatformAccount] = {}
     for item in items:
         for event in item.events:
             if event.account_id and not isinstance(event, Ignored) and not _oversized(event):
-                wanted[item.platform].add(event.account_id)
-    found: dict[tuple[str, str], PlatformAccount] = {}
+                key = (item.platform, event.account_id)
+                kept = cache.get(*key) if cache is not None else None
+                if kept is not None:
+                    found[key] = kept
+                elif key not in found:
+                    wanted[item.platform].add(event.account_id)
     pg = _connection()
     for platform, ids in wanted.items():
         if pg is not None:  # one plain statement: the queryset's building showed in profiles
@@ -100,6 +140,8 @@ async def _accounts(items: list[StoreItem]) -> dict[tuple[str, str], PlatformAcc
             rows = await PlatformAccount.filter(
                 platform=platform, external_id__in=sorted(ids), is_active=True
             )
+        if cache is not None:
+            cache.keep(rows)
         found.update({(platform, a.external_id): a for a in rows})
     return found
 
@@ -145,189 +187,100 @@ def _connection() -> BaseDBAsyncClient | None:
     return conn if conn.capabilities.dialect == "postgres" else None
 
 
-async def _conversations(pending: list[_Pending]) -> dict[tuple[Any, str], Conversation]:
-    """Create missing conversations, then lock every one this batch touches."""
-    keys: dict[tuple[Any, str], _Pending] = {}
-    for p in pending:
-        keys.setdefault((p.account.id, _participant(p.event)[0]), p)
-    if not keys:
-        return {}
-    pg = _connection()
-    if pg is not None:
-        rows = [
-            (
-                p.account.workspace_id,
-                account_id,
-                participant,
-                (_participant(p.event)[1] or "")[:200],
-            )
-            for (account_id, participant), p in keys.items()
-        ]
-        locked = await storage_pg.upsert_conversations(pg, rows, datetime.now(UTC))
-        return {(c.platform_account_id, c.participant_id): c for c in locked}
-    await Conversation.bulk_create(
-        [
-            Conversation(
-                id=uuid.uuid4(),
-                workspace_id=p.account.workspace_id,
-                platform_account_id=p.account.id,
-                participant_id=participant,
-                participant_name=(_participant(p.event)[1] or "")[:200],
-            )
-            for (_, participant), p in sorted(
-                keys.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    found = await (
-        Conversation.filter(
-            platform_account_id__in=list({k[0] for k in keys}),
-            participant_id__in=list({k[1] for k in keys}),
-        )
-        .order_by("id")
-        .select_for_update()
-    )
-    return {
-        (row.platform_account_id, row.participant_id): row
-        for row in found
-        if (row.platform_account_id, row.participant_id) in keys
-    }
+_SENT = str(DeliveryStatus.SENT)
+_UNSUPPORTED = str(MessageKind.UNSUPPORTED)
 
 
-def _message_fields(p: _Pending, conversation: Conversation) -> dict[str, Any]:
+def _message_row(p: _Pending) -> tuple[Any, ...]:
+    """The message in MESSAGE_INPUT order: its conversation's key and name, then its columns."""
     event = p.event
-    incoming = isinstance(event, InboundMessage)
-    participant, name = _participant(event)
-    return {
-        "workspace_id": p.account.workspace_id,
-        "platform_account_id": p.account.id,
-        "conversation_id": conversation.id,
-        "platform_message_id": event.message_id,
-        "sender_id": participant if incoming else p.account.external_id,
-        "sender_name": ((name or "") if incoming else p.account.name)[:200],
-        "content": event.text or "",
-        "kind": str(event.kind),
-        "attachments": _attachments(event.attachments),
-        "is_incoming": incoming,
-        "is_read": not incoming,
-        "status": "received" if incoming else str(DeliveryStatus.SENT),
-        "reply_to": (getattr(event, "reply_to", None) or "")[:255] or None,
-        "payload": getattr(event, "payload", None),
-        "source": p.item.source,
-        "received_at": event.timestamp,
-    }
+    account = p.account
+    if isinstance(event, InboundMessage):
+        incoming = True
+        participant, name = event.sender_id, (event.sender_name or "")[:200]
+        sender_id, sender_name, status = participant, name, "received"
+    else:
+        incoming = False
+        participant, name = event.recipient_id, ""
+        sender_id, sender_name, status = account.external_id, account.name[:200], _SENT
+    return (
+        account.workspace_id,
+        account.id,
+        participant,
+        name,
+        event.message_id,
+        sender_id,
+        sender_name,
+        event.text or "",
+        str(event.kind),
+        _attachments(event.attachments) if event.attachments else [],
+        incoming,
+        not incoming,
+        status,
+        (getattr(event, "reply_to", None) or "")[:255] or None,
+        getattr(event, "payload", None),
+        p.item.source,
+        event.timestamp,
+    )
 
 
-async def _insert_messages(
-    pending: list[_Pending], conversations: dict[tuple[Any, str], Conversation]
-) -> list[_Pending]:
-    """Insert every message once; returns those that were new (with their stored rows)."""
-    if not pending:
-        return []
-    fields = [
-        _message_fields(p, conversations[(p.account.id, _participant(p.event)[0])]) for p in pending
-    ]
-    inserted = await _insert_rows(fields)
+def _settle(
+    pending: list[_Pending],
+    rows: list[tuple[Any, ...]],
+    conversations: dict[tuple[Any, str], ConversationRow],
+    inserted: dict[tuple[Any, str], uuid.UUID],
+) -> tuple[list[_Pending], list[tuple[Any, ...]], list[_Pending]]:
+    """Count each message as stored or a duplicate: the new ones with their rows, and the
+    duplicates a replay may re-derive."""
     fresh: list[_Pending] = []
-    for p, row in zip(pending, fields, strict=True):
-        stored = inserted.pop((row["platform_account_id"], row["platform_message_id"]), None)
-        if stored is not None:  # the same mid twice in a batch counts once
-            p.row = stored
+    fresh_rows: list[tuple[Any, ...]] = []
+    again: list[_Pending] = []
+    for p, row in zip(pending, rows, strict=True):
+        made = inserted.pop((row[1], row[4]), None)
+        if made is not None:  # the same mid twice in a batch counts once
+            conversation = conversations[(row[1], row[2])]
+            p.row = StoredMessage(made, row[0], row[1], conversation.id, *row[4:])
             p.item.result.stored += 1
-            if p.event.kind == MessageKind.UNSUPPORTED and isinstance(p.event, InboundMessage):
+            p.item.result.conversations.add(conversation.id)
+            if row[8] == _UNSUPPORTED and isinstance(p.event, InboundMessage):
                 p.item.result.unsupported.append(unsupported_kind(p.event.attachments) or "unknown")
             fresh.append(p)
+            fresh_rows.append(row)
         else:
             p.item.result.duplicates += 1
-            if p.item.replay and p.event.kind != MessageKind.UNSUPPORTED:
-                await _rederive(row)
-    return fresh
+            if p.item.replay and row[8] != _UNSUPPORTED:
+                again.append(p)
+    return fresh, fresh_rows, again
 
 
-async def _rederive(row: dict[str, Any]) -> None:
-    """A message stored as unsupported that this version understands (a replay of its body)
-    takes its content; the row keeps its ids, thread mapping, status and Slack post."""
-    await Message.filter(
-        platform_account_id=row["platform_account_id"],
-        platform_message_id=row["platform_message_id"],
-        kind=str(MessageKind.UNSUPPORTED),
-        is_deleted=False,
-    ).update(
-        kind=row["kind"],
-        content=row["content"],
-        attachments=row["attachments"],
-        payload=row["payload"],
-    )
-
-
-async def _insert_rows(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], Message]:
-    """Insert with ON CONFLICT DO NOTHING; the rows that went in, by (account, platform id)."""
-    pg = _connection()
-    if pg is not None:
-        stored = await storage_pg.insert_messages(pg, rows, datetime.now(UTC))
-        made = [Message._init_from_db(**row) for row in stored]
-    else:
-        objs = sorted(
-            (Message(id=uuid.uuid4(), **row) for row in rows),
-            key=lambda m: (str(m.platform_account_id), m.platform_message_id),
-        )
-        await Message.bulk_create(objs, ignore_conflicts=True)
-        ids = await Message.filter(id__in=[m.id for m in objs]).values_list("id", flat=True)
-        kept = {uuid.UUID(str(i)) for i in ids}
-        made = [m for m in objs if m.id in kept]
-    return {(m.platform_account_id, m.platform_message_id): m for m in made}
-
-
-async def _touch(
-    fresh: list[_Pending], conversations: dict[tuple[Any, str], Conversation]
-) -> list[Conversation]:
-    """Move last_message_at / last_incoming_at forward, count unread, learn names."""
-    changed: dict[uuid.UUID, Conversation] = {}
-    for p in fresh:
-        participant, name = _participant(p.event)
-        c = conversations[(p.account.id, participant)]
-        at = p.event.timestamp
-        if c.last_message_at is None or c.last_message_at < at:
-            c.last_message_at = at
-        if isinstance(p.event, InboundMessage):
-            if c.last_incoming_at is None or c.last_incoming_at < at:
-                c.last_incoming_at = at
-            c.unread_count += 1
-            c.status = "open"  # a resolved conversation reopens when the customer writes again
-        if name and c.participant_name != name[:200]:
-            c.participant_name = name[:200]
-        changed[c.id] = c
-        p.item.result.conversations.add(c.id)
-    return list(changed.values())
-
-
-async def _save_conversations(changed: list[Conversation]) -> None:
-    """The ORM path's write of what _touch changed (PostgreSQL does it in finish_batch)."""
-    if changed:
-        await Conversation.bulk_update(
-            changed,
-            fields=[
-                "last_message_at",
-                "last_incoming_at",
-                "unread_count",
-                "participant_name",
-                "status",
-            ],
-        )
-
-
-async def apply_batch(items: list[StoreItem], now: datetime) -> None:
-    """Apply every item's events and write their log rows; call inside a transaction."""
-    accounts = await _accounts(items)
-    messages, others = _sort_events(items, accounts)
-    conversations = await _conversations(messages)
-    fresh = await _insert_messages(messages, conversations)
-    changed = await _touch(fresh, conversations)
+def _announce_new(
+    fresh: list[_Pending], conversations: dict[tuple[Any, str], ConversationRow]
+) -> None:
+    """One new_message event per new message, with its conversation as the batch left it."""
     for p in fresh:
         assert p.row is not None
         conversation = conversations[(p.account.id, _participant(p.event)[0])]
         p.item.result.events.append(domain.NewMessage.of(p.row, conversation, p.item.platform))
+
+
+async def _rederive(p: _Pending) -> None:
+    """A message stored as unsupported that this version understands (a replay of its body)
+    takes its content; the row keeps its ids, thread mapping, status and Slack post."""
+    event = p.event
+    await Message.filter(
+        platform_account_id=p.account.id,
+        platform_message_id=event.message_id,
+        kind=_UNSUPPORTED,
+        is_deleted=False,
+    ).update(
+        kind=str(event.kind),
+        content=event.text or "",
+        attachments=_attachments(event.attachments),
+        payload=getattr(event, "payload", None),
+    )
+
+
+async def _apply_others(others: list[tuple[StoreItem, Event, PlatformAccount]]) -> None:
     for item, event, account in others:
         if isinstance(event, StatusUpdate):
             await update_status(item, account, event)
@@ -337,36 +290,104 @@ async def apply_batch(items: list[StoreItem], now: datetime) -> None:
             await mark_deleted(item, account, event)
         elif isinstance(event, MessageEdited):
             await apply_edit(item, account, event)
-    logs = await _logs(items)
-    account_ids = [a.id for a in accounts.values()]
-    pg = _connection()
-    if pg is not None:
-        if changed or account_ids or logs:
-            await storage_pg.finish_batch(pg, changed, account_ids, logs, datetime.now(UTC))
+
+
+async def store_batch(items: list[StoreItem], accounts: AccountCache | None = None) -> None:
+    """Store the items' events and log rows, atomically.
+
+    On PostgreSQL a batch of messages alone is one statement, and a batch with other events
+    (statuses, reactions, edits, deletions) or a replay one transaction. A batch whose
+    accounts changed, or whose messages a concurrent writer stored first, before it
+    committed is stored again from fresh reads (twice at most).
+    """
+    for attempt in range(3):
+        try:
+            await _store(items, accounts)
+            return
+        except RetryBatchError:
+            if accounts is not None:
+                accounts.clear()
+            if attempt == 2:
+                raise
+            for item in items:
+                item.__post_init__()  # a fresh result: the attempt kept nothing
+
+
+async def _store(items: list[StoreItem], cache: AccountCache | None) -> None:
+    routed = await _accounts(items, cache)
+    used = list(routed.values())
+    pending, others = _sort_events(items, routed)
+    rows = [_message_row(p) for p in pending]
+    if _connection() is None:
+        async with in_transaction():
+            await _store_orm(items, used, pending, rows, others)
         return
-    await _save_conversations(changed)
-    if account_ids:
-        await PlatformAccount.filter(id__in=account_ids).update(last_webhook_at=now)
-    if logs:
-        await WebhookLog.bulk_create(
-            [
-                WebhookLog(id=i, platform=p, payload=b, processed=True, error=e)
-                for i, p, b, e in logs
-            ]
-        )
+    if others or any(item.replay for item in items):
+        async with in_transaction():
+            await _store_pg(pending, rows, used, [])
+            await _apply_others(others)
+            pg = _connection()
+            assert pg is not None
+            await storage_pg.insert_logs(pg, await _logs(items), datetime.now(UTC))
+        return
+    logs = await _logs(items)
+    if rows or used or logs:
+        await _store_pg(pending, rows, used, logs)
 
 
-async def _logs(items: list[StoreItem]) -> list[tuple[uuid.UUID, str, Any, str | None]]:
-    """New webhook_logs rows (id, platform, payload, error); a replay's own row is updated."""
-    logs: list[tuple[uuid.UUID, str, Any, str | None]] = []
+async def _store_pg(
+    pending: list[_Pending],
+    rows: list[tuple[Any, ...]],
+    used: list[PlatformAccount],
+    logs: list[Log],
+) -> None:
+    pg = _connection()
+    assert pg is not None
+    locked, inserted = await storage_pg.store_messages(pg, rows, used, logs, datetime.now(UTC))
+    conversations = {(c.platform_account_id, c.participant_id): c for c in locked}
+    fresh, _, again = _settle(pending, rows, conversations, inserted)
+    _announce_new(fresh, conversations)
+    for p in again:
+        await _rederive(p)
+
+
+async def _store_orm(
+    items: list[StoreItem],
+    used: list[PlatformAccount],
+    pending: list[_Pending],
+    rows: list[tuple[Any, ...]],
+    others: list[tuple[StoreItem, Event, PlatformAccount]],
+) -> None:
+    conversations, inserted = await storage_orm.store_messages(rows) if rows else ({}, {})
+    fresh, fresh_rows, again = _settle(pending, rows, conversations, inserted)
+    storage_orm.touch(fresh_rows, conversations)
+    _announce_new(fresh, conversations)
+    for p in again:
+        await _rederive(p)
+    await _apply_others(others)
+    changed = {
+        conversations[(row[1], row[2])].id: conversations[(row[1], row[2])] for row in fresh_rows
+    }
+    await storage_orm.finish(list(changed.values()), used, await _logs(items), datetime.now(UTC))
+
+
+async def _logs(items: list[StoreItem]) -> list[Log]:
+    """New webhook_logs rows (id, platform, JSON text, error); a replay's own row is updated."""
+    logs: list[Log] = []
     for item in items:
-        said = item.result.skipped + [f"note: {text}" for text in item.result.notes]
-        error = "; ".join(said)[:4000] or None
+        result = item.result
+        if result.skipped or result.notes:
+            said = result.skipped + [f"note: {text}" for text in result.notes]
+            error: str | None = "; ".join(said)[:4000] or None
+        else:
+            error = None
         if item.replay:
-            await WebhookLog.filter(id=item.result.log_id).update(processed=True, error=error)
+            await WebhookLog.filter(id=result.log_id).update(processed=True, error=error)
+        elif item.log_text is not None:
+            logs.append((result.log_id, item.platform, item.log_text, error))
         elif item.log_payload is not None:
-            logs.append((item.result.log_id, item.platform, item.log_payload, error))
+            logs.append((result.log_id, item.platform, json.dumps(item.log_payload), error))
     return logs
 
 
-__all__ = ["IngestResult", "StoreItem", "apply_batch"]
+__all__ = ["IngestResult", "StoreItem", "store_batch"]

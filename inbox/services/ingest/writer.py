@@ -13,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-from tortoise.transactions import in_transaction
+from dataclasses import dataclass
 
 from inbox.bus import EventBus
+from inbox.services.ingest.accounts import AccountCache
 from inbox.services.ingest.items import IngestResult, StoreItem
 from inbox.services.ingest.pipeline import announce
-from inbox.services.ingest.storage import apply_batch
+from inbox.services.ingest.storage import store_batch
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +29,14 @@ MAX_BATCH = 256
 @dataclass(slots=True)
 class _Job:
     item: StoreItem
-    done: asyncio.Future[IngestResult] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    done: asyncio.Future[IngestResult]
 
 
-async def _apply(items: list[StoreItem]) -> None:
+async def _apply(items: list[StoreItem], accounts: AccountCache) -> None:
     # In a task of its own: when the connection dies as a transaction begins, Tortoise leaves
     # that transaction set in the running task's context, and the commit loop would go on
     # using the dead connection (every later webhook a 503) until the process restarts.
-    await asyncio.create_task(_transaction(items))
-
-
-async def _transaction(items: list[StoreItem]) -> None:
-    async with in_transaction():
-        await apply_batch(items, datetime.now(UTC))
+    await asyncio.create_task(store_batch(items, accounts))
 
 
 class IngestWriter:
@@ -57,6 +48,7 @@ class IngestWriter:
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._stored: asyncio.Queue[list[StoreItem]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._accounts = AccountCache()
         self.batches = 0
         self.items = 0
 
@@ -84,12 +76,14 @@ class IngestWriter:
     async def submit(self, item: StoreItem) -> IngestResult:
         """Queue one body and wait until it is committed (or raise what storing it raised)."""
         if not self._tasks or self._tasks[0].done():
-            await _apply([item])
+            await _apply([item], self._accounts)
             await announce([item], self._bus)
             return item.result
-        job = _Job(item)
-        await self._queue.put(job)
-        return await asyncio.shield(job.done)
+        job = _Job(item, asyncio.get_running_loop().create_future())
+        self._queue.put_nowait(job)
+        # A request cancelled meanwhile cancels only its wait: the job is still committed,
+        # and _settle leaves a cancelled future alone.
+        return await job.done
 
     async def _run(self) -> None:
         while True:
@@ -121,7 +115,7 @@ class IngestWriter:
         self.batches += 1
         self.items += len(jobs)
         try:
-            await _apply([j.item for j in jobs])
+            await _apply([j.item for j in jobs], self._accounts)
         except Exception as exc:
             if len(jobs) == 1:
                 _settle(jobs[0], exc)
@@ -131,7 +125,7 @@ class IngestWriter:
             for job in jobs:
                 job.item.__post_init__()  # a fresh result: the failed attempt left nothing
                 try:
-                    await _apply([job.item])
+                    await _apply([job.item], self._accounts)
                 except Exception as single:
                     _settle(job, single)
                 else:
