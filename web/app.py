@@ -26,8 +26,7 @@ from inbox.tasks.broker import broker
 from inbox.tasks.scheduler import LeaderScheduler
 from web import api, bodies, dashboard, health, metrics, startup
 from web import ws as websockets
-from web.errors import error_middleware
-from web.middleware import request_middleware
+from web.middleware import edge_middleware
 from web.wiring import attach_state, build_scheduler, hooks_for, release_state, wire_broker
 
 log = logging.getLogger(__name__)
@@ -100,11 +99,7 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application for these settings."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[
-            request_middleware,
-            error_middleware,
-            bodies.body_middleware,
-        ],
+        middlewares=[edge_middleware],
     )
     app[SETTINGS] = settings
     bodies.setup(app)

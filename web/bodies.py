@@ -14,7 +14,6 @@ import asyncio
 import logging
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from inbox.appkeys import SETTINGS
 from inbox.httpjson import error_response
@@ -36,13 +35,11 @@ class BodyBudget:
         if self.in_use + size > limit:
             return False
         self.in_use += size
-        BODY_BYTES_HELD.set(self.in_use)
         return True
 
     def give(self, size: int) -> None:
         """Give back a reservation."""
         self.in_use -= size
-        BODY_BYTES_HELD.set(self.in_use)
 
 
 BUDGET = web.AppKey("body_budget", BodyBudget)
@@ -63,44 +60,54 @@ async def _refuse(request: web.Request, status: int, code: str, message: str) ->
     return response
 
 
-@web.middleware
-async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Read the body whole, in time and within the budget, before the handler runs."""
+async def read_body(request: web.Request) -> tuple[web.StreamResponse | None, int]:
+    """Read the body whole, in time and within the budget, before the handler runs.
+
+    Returns the refusal to send instead of running the handler (None to run it), and the
+    bytes reserved, which `give_back` returns once the handler is done.
+    """
     if not request.body_exists:
-        return await handler(request)
+        return None, 0
     most = request.app[SETTINGS].max_body_bytes
     declared = request.content_length
     if declared is not None and declared > most:
-        return await _refuse(request, 413, "payload_too_large", f"the body is over {most} bytes")
+        refused = await _refuse(request, 413, "payload_too_large", f"the body is over {most} bytes")
+        return refused, 0
     size = most if declared is None else declared
-    budget = request.app[BUDGET]
-    if not budget.take(size, max(most, int(tunable("BODY_BUDGET_BYTES")))):
+    if not request.app[BUDGET].take(size, max(most, int(tunable("BODY_BUDGET_BYTES")))):
         log.warning("%s %s: body refused, %d bytes in flight", request.method, request.path, size)
-        return await _refuse(
+        refused = await _refuse(
             request, 503, "busy", "too many request bodies in flight; retry shortly"
         )
+        return refused, 0
+    seconds = 0.0
     try:
-        seconds = 0.0
-        try:
-            if request.content.is_eof():  # all of it is here: nothing to wait for
+        if request.content.is_eof():  # all of it is here: nothing to wait for
+            await request.read()
+        else:
+            seconds = tunable("BODY_READ_SECONDS")
+            async with asyncio.timeout(seconds):
                 await request.read()
-            else:
-                seconds = tunable("BODY_READ_SECONDS")
-                async with asyncio.timeout(seconds):
-                    await request.read()
-        except TimeoutError:
-            return await _refuse(
-                request, 408, "body_timeout", f"the body did not arrive within {seconds:g} s"
-            )
-        except web.HTTPRequestEntityTooLarge:
-            return await _refuse(
-                request, 413, "payload_too_large", f"the body is over {most} bytes"
-            )
-        return await handler(request)
-    finally:
-        budget.give(size)
+    except TimeoutError:
+        give_back(request, size)
+        message = f"the body did not arrive within {seconds:g} s"
+        return await _refuse(request, 408, "body_timeout", message), 0
+    except web.HTTPRequestEntityTooLarge:
+        give_back(request, size)
+        return await _refuse(request, 413, "payload_too_large", f"the body is over {most} bytes"), 0
+    except BaseException:  # the client went away mid-body, or the request was cancelled
+        give_back(request, size)
+        raise
+    return None, size
+
+
+def give_back(request: web.Request, size: int) -> None:
+    """Return what read_body reserved."""
+    if size:
+        request.app[BUDGET].give(size)
 
 
 def setup(app: web.Application) -> None:
-    """Give the application its budget (the middleware is listed in `create_app`)."""
-    app[BUDGET] = BodyBudget()
+    """Give the application its budget; the gauge reads it when scraped, not per request."""
+    budget = app[BUDGET] = BodyBudget()
+    BODY_BYTES_HELD.set_function(lambda: budget.in_use)

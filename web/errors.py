@@ -1,11 +1,10 @@
-"""Turn every error into the JSON error shape; never leak a traceback."""
+"""Turn every error into the JSON error shape; never leak a traceback (see web.middleware)."""
 
 from __future__ import annotations
 
 import logging
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from inbox import db
 from inbox.httpjson import DB_UNAVAILABLE, error_response
@@ -25,22 +24,19 @@ _CODES = {
 }
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer aiohttp's HTTP exceptions and unexpected errors as JSON."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
+def answer_error(request: web.Request, exc: Exception) -> web.StreamResponse:
+    """The JSON answer to an error a handler raised; what needs none (a redirect, an answer
+    that is JSON already) is raised again."""
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400 or exc.content_type == "application/json":
-            raise
+            raise exc
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         response = error_response(exc.status, _CODES.get(exc.status, "error"), message)
         if isinstance(exc, web.HTTPMethodNotAllowed):
             response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
         return response
-    except db.UNAVAILABLE as exc:
+    if isinstance(exc, db.UNAVAILABLE):
         log.warning("%s %s: database unavailable (%s)", request.method, request.path, exc)
         return error_response(503, "database_unavailable", DB_UNAVAILABLE)
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal", "internal server error")
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500, "internal", "internal server error")

@@ -1,5 +1,4 @@
-"""Request ids (taken from X-Request-Id, a proxy's, or made; logged and sent back) and the
-access log, in one middleware."""
+"""The one middleware every request goes through: its id, its body, its errors, its log line."""
 
 from __future__ import annotations
 
@@ -12,6 +11,8 @@ from aiohttp.typedefs import Handler
 
 from inbox.ids import fresh_uuid
 from inbox.logs import request_id
+from web import bodies
+from web.errors import answer_error
 
 HEADER = "X-Request-Id"
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -36,25 +37,36 @@ def logged_path(request: web.Request) -> str:
 
 
 @web.middleware
-async def request_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Bind a request id (X-Request-Id, a proxy's, or made; sent back) to everything logged
-    while serving the request, and log one line for it: method, path (never the query, which
-    may carry tokens), status, duration. A WebSocket's line is written when it closes."""
+async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """What every request goes through, in one layer (each layer costs every request a call):
+
+    - a request id (X-Request-Id, a proxy's, or made) bound to everything logged meanwhile
+      and sent back;
+    - the body read whole, in time and within the budget, before the handler (web.bodies);
+    - errors answered as JSON, never a traceback (web.errors);
+    - one access-log line: method, path (never the query, which may carry tokens), status,
+      duration. A WebSocket's line is written when it closes.
+    """
     given = request.headers.get(HEADER, "")
     rid = given if given and _SAFE.match(given) else fresh_uuid().hex
     token = request_id.set(rid)
-    logged = request.path not in UNLOGGED
     started = time.perf_counter()
     status = 500
+    reserved = 0
     try:
-        response = await handler(request)
+        try:
+            refused, reserved = await bodies.read_body(request)
+            response = refused if refused is not None else await handler(request)
+        except Exception as exc:  # HTTP exceptions included: answered as JSON, or raised
+            response = answer_error(request, exc)
         status = response.status
     except web.HTTPException as exc:
         status = exc.status
         exc.headers[HEADER] = rid
         raise
     finally:
-        if logged:
+        bodies.give_back(request, reserved)
+        if request.path not in UNLOGGED and access_log.isEnabledFor(logging.INFO):
             _log_line(request, status, started)
         request_id.reset(token)
     response.headers[HEADER] = rid

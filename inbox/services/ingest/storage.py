@@ -1,9 +1,9 @@
-"""Applying normalized events for many bodies in one transaction, with multi-row statements.
+"""Storing normalized events for many bodies at once: routed, then written atomically.
 
-Messages are inserted with ON CONFLICT DO NOTHING on (account, platform message id) and
-read back to learn which were new, so retries, sync and replay never double anything.
-Conversations are created the same way, then locked (FOR UPDATE, in id order) and updated
-with one bulk statement, so concurrent writers never lose an unread count.
+Messages are inserted with ON CONFLICT DO NOTHING on (account, platform message id), and
+only the rows that went in move their conversation on (times, unread count, name), so
+retries, sync and replay never double anything. On PostgreSQL that is one statement
+(storage_pg); on SQLite the ORM steps of storage_orm in one transaction.
 """
 
 from __future__ import annotations
@@ -296,9 +296,10 @@ async def store_batch(items: list[StoreItem], accounts: AccountCache | None = No
     """Store the items' events and log rows, atomically.
 
     On PostgreSQL a batch of messages alone is one statement, and a batch with other events
-    (statuses, reactions, edits, deletions) or a replay one transaction. A batch whose
-    accounts changed, or whose messages a concurrent writer stored first, before it
-    committed is stored again from fresh reads (twice at most).
+    (statuses, reactions, edits, deletions) or a replay one transaction. A batch that an
+    account changed under (switched off, renamed, moved), or whose new conversation a
+    concurrent writer made first, keeps nothing and is stored again from fresh reads
+    (twice at most). A message a concurrent writer stored first is a duplicate.
     """
     for attempt in range(3):
         try:

@@ -1,8 +1,9 @@
-"""Group commit: webhooks waiting at the same moment are stored in one transaction.
+"""Group commit: webhooks waiting at the same moment are stored together, atomically.
 
 Each request hands its parsed body to the writer and waits; the writer takes everything
-queued while the previous transaction ran, applies it with multi-row statements, commits,
-and only then answers each request. If a batch fails, its items are retried one by one,
+queued while the previous batch was stored, stores it (one statement on PostgreSQL when the
+batch holds messages alone), and only then answers each request. It keeps the accounts it
+routes with between batches; each batch checks them again as it commits. If a batch fails, its items are retried one by one,
 so one bad body never fails its batch-mates. Announcing (bus events, after-store hooks)
 happens after the answer, in commit order, off the commit loop: what it would lose in a
 crash (a kick, a live event) the sweeps and the clients' resync catch up.
