@@ -3,10 +3,11 @@
 Each request hands its parsed body to the writer and waits; the writer takes everything
 queued while the previous batch was stored, stores it (one statement on PostgreSQL when the
 batch holds messages alone), and only then answers each request. It keeps the accounts it
-routes with between batches; each batch checks them again as it commits. If a batch fails, its items are retried one by one,
-so one bad body never fails its batch-mates. Announcing (bus events, after-store hooks)
-happens after the answer, in commit order, off the commit loop: what it would lose in a
-crash (a kick, a live event) the sweeps and the clients' resync catch up.
+routes with between batches; each batch checks them again as it commits. If a batch fails,
+its items are retried one by one, so one bad body never fails its batch-mates. Announcing
+(bus events, after-store hooks) happens after the answer, in commit order, off the commit
+loop: what it would lose in a crash (a kick, a live event) the sweeps and the clients'
+resync catch up.
 """
 
 from __future__ import annotations
