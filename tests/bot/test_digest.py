@@ -19,6 +19,11 @@ from tests.fakes.slack import Answer
 WA_CHANNEL = "C0WHATSAPP"
 
 
+def _noon() -> datetime:
+    """Today at noon UTC: a run 30 minutes later is still today, whatever the clock says."""
+    return datetime.combine(datetime.now(UTC).date(), time(12, 0), tzinfo=UTC)
+
+
 async def _yesterday(loop: Loop) -> PlatformAccount:
     """Yesterday: two Messenger conversations (one answered in 4 min) and one WhatsApp."""
     day = datetime.now(UTC).date() - timedelta(days=1)
@@ -125,7 +130,7 @@ async def test_a_channel_slack_refuses_is_not_retried_and_the_others_still_post(
     loop.slack.script(
         "files.completeUploadExternal", Answer(200, {"ok": False, "error": "channel_not_found"})
     )
-    now = datetime.now(UTC)
+    now = _noon()  # a later run in this test must fall on the same day
 
     assert await run_digests(loop.settings, now) == 1
     assert await run_digests(loop.settings, now + timedelta(minutes=30)) == 0
@@ -142,7 +147,7 @@ async def test_slack_down_is_retried_by_a_later_run(loop: Loop) -> None:
     loop.slack.script(
         "files.completeUploadExternal", Answer(200, {"ok": False, "error": "internal_error"})
     )
-    now = datetime.now(UTC)
+    now = _noon()  # a later run in this test must fall on the same day
 
     assert await run_digests(loop.settings, now) == 0
     assert await run_digests(loop.settings, now + timedelta(minutes=10)) == 1
