@@ -71,15 +71,26 @@ async def read_body(request: web.Request) -> tuple[web.StreamResponse | None, in
     most = request.app[SETTINGS].max_body_bytes
     declared = request.content_length
     if declared is not None and declared > most:
-        refused = await _refuse(request, 413, "payload_too_large", f"the body is over {most} bytes")
-        return refused, 0
+        too_large = f"the body is over {most} bytes"
+        return await _refuse(request, 413, "payload_too_large", too_large), 0
     size = most if declared is None else declared
     if not request.app[BUDGET].take(size, max(most, int(tunable("BODY_BUDGET_BYTES")))):
         log.warning("%s %s: body refused, %d bytes in flight", request.method, request.path, size)
-        refused = await _refuse(
-            request, 503, "busy", "too many request bodies in flight; retry shortly"
-        )
+        busy = "too many request bodies in flight; retry shortly"
+        return await _refuse(request, 503, "busy", busy), 0
+    try:  # the client may also go away mid-body, or the request be cancelled
+        refused = await _read(request, most)
+    except BaseException:
+        give_back(request, size)
+        raise
+    if refused is not None:
+        give_back(request, size)
         return refused, 0
+    return None, size
+
+
+async def _read(request: web.Request, most: int) -> web.StreamResponse | None:
+    """Read the body in time; the refusal when it is late or too large."""
     seconds = 0.0
     try:
         if request.content.is_eof():  # all of it is here: nothing to wait for
@@ -89,16 +100,11 @@ async def read_body(request: web.Request) -> tuple[web.StreamResponse | None, in
             async with asyncio.timeout(seconds):
                 await request.read()
     except TimeoutError:
-        give_back(request, size)
         message = f"the body did not arrive within {seconds:g} s"
-        return await _refuse(request, 408, "body_timeout", message), 0
+        return await _refuse(request, 408, "body_timeout", message)
     except web.HTTPRequestEntityTooLarge:
-        give_back(request, size)
-        return await _refuse(request, 413, "payload_too_large", f"the body is over {most} bytes"), 0
-    except BaseException:  # the client went away mid-body, or the request was cancelled
-        give_back(request, size)
-        raise
-    return None, size
+        return await _refuse(request, 413, "payload_too_large", f"the body is over {most} bytes")
+    return None
 
 
 def give_back(request: web.Request, size: int) -> None:

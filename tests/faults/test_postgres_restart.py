@@ -8,6 +8,7 @@ import pytest
 
 from inbox import db
 from inbox.models import Message, WebhookLog
+from inbox.services.ingest.items import IngestResult, StoreItem
 from inbox.services.ingest.pipeline import webhook_item
 from inbox.services.ingest.writer import IngestWriter
 from inbox.settings import Settings
@@ -53,6 +54,21 @@ async def test_a_postgres_restart_gets_503s_then_the_server_recovers_by_itself(
     assert ledger.unread_mismatches == 0
 
 
+async def _lost_then_stored(database: Settings, first: StoreItem, then: StoreItem) -> IngestResult:
+    """A started writer whose first item meets the lost connection (an "unavailable" error,
+    nothing written); what it answers for the item after."""
+    await connect_fixture_accounts(database.token_encryption_keys[0])
+    writer = IngestWriter(None)
+    await writer.start()
+    try:
+        with pytest.raises(db.UNAVAILABLE):
+            await writer.submit(first)
+        assert await Message.all().count() == 0
+        return await writer.submit(then)
+    finally:
+        await writer.close()
+
+
 async def test_a_connection_lost_as_a_batch_begins_does_not_poison_the_commit_loop(
     database: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,16 +76,12 @@ async def test_a_connection_lost_as_a_batch_begins_does_not_poison_the_commit_lo
     # a batch sends BEGIN (a batch with a receipt in it is a transaction). Tortoise then
     # leaves that transaction set in the context of the task that opened it; the commit
     # loop must not be that task, or every later batch reuses the dead connection.
-    await connect_fixture_accounts(database.token_encryption_keys[0])
-    writer = IngestWriter(None)
-    await writer.start()
     lost = lose_connection_at_next_begin(monkeypatch)
-    try:
-        with pytest.raises(db.UNAVAILABLE):
-            await writer.submit(webhook_item("messenger", load_fixture("messenger", "read")))
-        result = await writer.submit(webhook_item("whatsapp", load_fixture("whatsapp", "text")))
-    finally:
-        await writer.close()
+    result = await _lost_then_stored(
+        database,
+        webhook_item("messenger", load_fixture("messenger", "read")),
+        webhook_item("whatsapp", load_fixture("whatsapp", "text")),
+    )
     assert lost == [True]
     assert result.stored == 1
     assert await Message.all().count() == 1
@@ -81,18 +93,11 @@ async def test_a_connection_lost_as_a_one_statement_batch_is_sent_is_a_retry_not
     # A batch of messages alone is one statement with no transaction around it: the server
     # going away as it is sent must fail that batch whole (the platform retries it), and the
     # next batch must find a live connection.
-    await connect_fixture_accounts(database.token_encryption_keys[0])
-    writer = IngestWriter(None)
-    await writer.start()
     lost = lose_connection_at_next_statement(monkeypatch, "WITH acc AS")
     body = load_fixture("messenger", "text")
-    try:
-        with pytest.raises(db.UNAVAILABLE):
-            await writer.submit(webhook_item("messenger", body))
-        assert await Message.all().count() == 0
-        again = await writer.submit(webhook_item("messenger", body))
-    finally:
-        await writer.close()
+    again = await _lost_then_stored(
+        database, webhook_item("messenger", body), webhook_item("messenger", body)
+    )
     assert lost == [True]
     assert again.stored == 1
     assert await Message.all().count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,8 +10,15 @@ import pytest
 from inbox.graph import GraphClient
 from inbox.models import Conversation, Message, Outbox, PlatformAccount
 from inbox.services.accounts.crypto import TokenCipher
-from inbox.services.sending.outbox import SendRefused, deliver, due_outbox, queue_reply
+from inbox.services.sending.outbox import (
+    SendRefused,
+    deliver,
+    due_outbox,
+    queue_reply,
+    send_wait,
+)
 from inbox.settings import Settings
+from inbox.tasks.sending import _pause
 from tests.factories import make_account, make_workspace
 from tests.fakes.graph import FakeGraph, Scripted, graph_error
 
@@ -219,8 +227,6 @@ async def test_a_dead_attempts_lease_is_taken_over_once_it_runs_out(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
     now = datetime.now(UTC)
-    from inbox.services.sending.outbox import send_wait
-
     conversation = await _conversation(database)
     [message] = await queue_reply(conversation, text="hi", agent="Ana", source="api", now=now)
     outbox = await Outbox.get(message_id=message.id)
@@ -258,8 +264,6 @@ async def test_a_graph_call_outlasting_half_the_lease_is_retried_later(
     client_and_cipher: tuple[GraphClient, TokenCipher],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import asyncio
-
     from aiohttp import web
 
     async def slow(request: web.Request, path: str, body: object) -> web.Response:
@@ -301,8 +305,6 @@ async def test_pieces_of_one_reply_leave_in_order(
 
 
 async def test_the_task_chain_sends_every_piece_in_order(client: object, graph: FakeGraph) -> None:
-    import asyncio
-
     from inbox.appkeys import SETTINGS
     from inbox.tasks.sending import enqueue_sends
 
@@ -323,11 +325,6 @@ async def test_the_task_chain_sends_every_piece_in_order(client: object, graph: 
 async def test_a_task_that_read_a_lease_just_before_its_holder_finished_does_not_wait_it_out(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
-    import asyncio
-
-    from inbox.services.sending.outbox import send_wait
-    from inbox.tasks.sending import _pause
-
     conversation = await _conversation(database)
     message, outcome = await _send_one(conversation, "hi", client_and_cipher)
     assert outcome == "sent"
@@ -341,8 +338,6 @@ async def test_a_task_that_read_a_lease_just_before_its_holder_finished_does_not
 async def test_a_pause_for_a_backoff_still_waits_for_it(
     database: Settings, graph: FakeGraph, client_and_cipher: tuple[GraphClient, TokenCipher]
 ) -> None:
-    import asyncio
-
     from inbox.tasks.sending import _pause
 
     conversation = await _conversation(database)

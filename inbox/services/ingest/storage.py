@@ -64,8 +64,9 @@ class _Pending:
 
 @dataclass(slots=True)
 class StoredMessage:
-    """A message row as the batch inserted it: its id, then its columns in MESSAGE_COLUMNS
-    order, then the columns a new row leaves at their defaults."""
+    """A message row as the batch inserted it: its id, its workspace, account and conversation,
+    its own columns in storage_pg.MESSAGE_INPUT order, then the ones a new row leaves at
+    their defaults."""
 
     id: uuid.UUID
     workspace_id: uuid.UUID
@@ -118,20 +119,62 @@ def _participant(event: InboundMessage | Echo) -> tuple[str, str | None]:
     return event.recipient_id, None
 
 
-async def _accounts(
-    items: list[StoreItem], cache: AccountCache | None
-) -> dict[tuple[str, str], PlatformAccount]:
-    wanted: dict[str, set[str]] = defaultdict(set)
+Routed = tuple[
+    list[_Pending], list[tuple[StoreItem, Event, PlatformAccount]], list[PlatformAccount]
+]
+
+
+async def _route(items: list[StoreItem], cache: AccountCache | None) -> Routed:
+    """Each event to its account: messages, the other events, and the accounts used. What
+    cannot be routed (a note, an ignored item, an oversized id, an unknown account) is
+    recorded on its item's result instead."""
+    screened: list[tuple[StoreItem, Event, str | None]] = []
     found: dict[tuple[str, str], PlatformAccount] = {}
+    wanted: dict[str, set[str]] = defaultdict(set)
     for item in items:
-        for event in item.events:
-            if event.account_id and not isinstance(event, Ignored) and not _oversized(event):
-                key = (item.platform, event.account_id)
-                kept = cache.get(*key) if cache is not None else None
-                if kept is not None:
-                    found[key] = kept
-                elif key not in found:
-                    wanted[item.platform].add(event.account_id)
+        for event in sorted(item.events, key=_order):
+            problem = None if isinstance(event, Ignored) else _oversized(event)
+            screened.append((item, event, problem))
+            if problem is not None or isinstance(event, Ignored) or not event.account_id:
+                continue
+            key = (item.platform, event.account_id)
+            kept = cache.get(*key) if cache is not None else None
+            if kept is not None:
+                found[key] = kept
+            else:
+                wanted[item.platform].add(event.account_id)
+    await _look_up(wanted, found, cache)
+    messages: list[_Pending] = []
+    others: list[tuple[StoreItem, Event, PlatformAccount]] = []
+    missing: set[tuple[uuid.UUID, str]] = set()
+    for item, event, problem in screened:
+        result = item.result
+        if isinstance(event, Note):
+            result.notes.append(event.text)
+        elif isinstance(event, Ignored):
+            result.skipped.append(event.reason)
+            result.skip_codes.append(event.code)
+        elif problem is not None:
+            result.skipped.append(problem)
+            result.skip_codes.append("oversized")
+        elif (account := found.get((item.platform, event.account_id))) is None:
+            result.skip_codes.append("unknown_account")
+            if (result.log_id, event.account_id) not in missing:  # said once per body
+                missing.add((result.log_id, event.account_id))
+                result.skipped.append(f"account {event.account_id} is not connected")
+        elif isinstance(event, InboundMessage | Echo):
+            messages.append(_Pending(item, event, account))
+        else:
+            others.append((item, event, account))
+    return messages, others, list(found.values())
+
+
+async def _look_up(
+    wanted: dict[str, set[str]],
+    found: dict[tuple[str, str], PlatformAccount],
+    cache: AccountCache | None,
+) -> None:
+    """Read the wanted active accounts into `found` (and the cache)."""
     pg = _connection()
     for platform, ids in wanted.items():
         if pg is not None:  # one plain statement: the queryset's building showed in profiles
@@ -143,42 +186,6 @@ async def _accounts(
         if cache is not None:
             cache.keep(rows)
         found.update({(platform, a.external_id): a for a in rows})
-    return found
-
-
-def _sort_events(
-    items: list[StoreItem], accounts: dict[tuple[str, str], PlatformAccount]
-) -> tuple[list[_Pending], list[tuple[StoreItem, Event, PlatformAccount]]]:
-    """Split events into messages and the rest, skipping what cannot be routed."""
-    messages: list[_Pending] = []
-    others: list[tuple[StoreItem, Event, PlatformAccount]] = []
-    for item in items:
-        missing: set[str] = set()
-        for event in sorted(item.events, key=_order):
-            if isinstance(event, Note):
-                item.result.notes.append(event.text)
-                continue
-            if isinstance(event, Ignored):
-                item.result.skipped.append(event.reason)
-                item.result.skip_codes.append(event.code)
-                continue
-            problem = _oversized(event)
-            if problem is not None:
-                item.result.skipped.append(problem)
-                item.result.skip_codes.append("oversized")
-                continue
-            account = accounts.get((item.platform, event.account_id))
-            if account is None:
-                item.result.skip_codes.append("unknown_account")
-                if event.account_id not in missing:
-                    missing.add(event.account_id)
-                    item.result.skipped.append(f"account {event.account_id} is not connected")
-                continue
-            if isinstance(event, InboundMessage | Echo):
-                messages.append(_Pending(item, event, account))
-            else:
-                others.append((item, event, account))
-    return messages, others
 
 
 def _connection() -> BaseDBAsyncClient | None:
@@ -315,9 +322,7 @@ async def store_batch(items: list[StoreItem], accounts: AccountCache | None = No
 
 
 async def _store(items: list[StoreItem], cache: AccountCache | None) -> None:
-    routed = await _accounts(items, cache)
-    used = list(routed.values())
-    pending, others = _sort_events(items, routed)
+    pending, others, used = await _route(items, cache)
     rows = [_message_row(p) for p in pending]
     if _connection() is None:
         async with in_transaction():
@@ -325,25 +330,26 @@ async def _store(items: list[StoreItem], cache: AccountCache | None) -> None:
         return
     if others or any(item.replay for item in items):
         async with in_transaction():
-            await _store_pg(pending, rows, used, [])
-            await _apply_others(others)
             pg = _connection()
-            assert pg is not None
+            assert pg is not None  # the transaction's
+            await _store_pg(pg, pending, rows, used, [])
+            await _apply_others(others)
             await storage_pg.insert_logs(pg, await _logs(items), datetime.now(UTC))
         return
     logs = await _logs(items)
     if rows or used or logs:
-        await _store_pg(pending, rows, used, logs)
+        pg = _connection()
+        assert pg is not None
+        await _store_pg(pg, pending, rows, used, logs)
 
 
 async def _store_pg(
+    pg: BaseDBAsyncClient,
     pending: list[_Pending],
     rows: list[tuple[Any, ...]],
     used: list[PlatformAccount],
     logs: list[Log],
 ) -> None:
-    pg = _connection()
-    assert pg is not None
     locked, inserted = await storage_pg.store_messages(pg, rows, used, logs, datetime.now(UTC))
     conversations = {(c.platform_account_id, c.participant_id): c for c in locked}
     fresh, _, again = _settle(pending, rows, conversations, inserted)
@@ -361,15 +367,12 @@ async def _store_orm(
 ) -> None:
     conversations, inserted = await storage_orm.store_messages(rows) if rows else ({}, {})
     fresh, fresh_rows, again = _settle(pending, rows, conversations, inserted)
-    storage_orm.touch(fresh_rows, conversations)
+    changed = storage_orm.touch(fresh_rows, conversations)
     _announce_new(fresh, conversations)
     for p in again:
         await _rederive(p)
     await _apply_others(others)
-    changed = {
-        conversations[(row[1], row[2])].id: conversations[(row[1], row[2])] for row in fresh_rows
-    }
-    await storage_orm.finish(list(changed.values()), used, await _logs(items), datetime.now(UTC))
+    await storage_orm.finish(changed, used, await _logs(items), datetime.now(UTC))
 
 
 async def _logs(items: list[StoreItem]) -> list[Log]:

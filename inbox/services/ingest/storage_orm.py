@@ -81,9 +81,13 @@ async def _insert(
     return {(m.platform_account_id, m.platform_message_id): m.id for m in objs if m.id in kept}
 
 
-def touch(rows: list[tuple[Any, ...]], conversations: dict[Key, ConversationRow]) -> None:
+def touch(
+    rows: list[tuple[Any, ...]], conversations: dict[Key, ConversationRow]
+) -> list[ConversationRow]:
     """Move last_message_at / last_incoming_at forward, count unread, learn names: what the
-    new message rows do to their conversations (storage_pg's statement does it in SQL)."""
+    new message rows do to their conversations (storage_pg's statement does it in SQL).
+    Returns the conversations changed."""
+    changed: dict[uuid.UUID, ConversationRow] = {}
     for row in rows:
         c = conversations[(row[1], row[2])]
         at: datetime = row[-1]
@@ -96,6 +100,8 @@ def touch(rows: list[tuple[Any, ...]], conversations: dict[Key, ConversationRow]
             c.status = "open"  # a resolved conversation reopens when the customer writes again
         if row[3] and c.participant_name != row[3]:
             c.participant_name = row[3]
+        changed[c.id] = c
+    return list(changed.values())
 
 
 async def finish(

@@ -107,6 +107,17 @@ _UNNEST = ", ".join(f"${i}::{t}[]" for i, (_, t) in enumerate(MESSAGE_INPUT, sta
 _N = len(MESSAGE_INPUT)
 _ACCOUNTS, _WORKSPACES, _NAMES = f"${_N + 1}::uuid[]", f"${_N + 2}::uuid[]", f"${_N + 3}::text[]"
 _LOGS = ", ".join(f"${_N + i}::{t}[]" for i, t in enumerate(("uuid", "text", "text", "text"), 4))
+
+
+def _log_rows(arrays: str, now: str) -> str:
+    """INSERT … SELECT of processed webhook_logs rows from (id, platform, JSON text, error)
+    arrays."""
+    return (
+        "INSERT INTO webhook_logs (id, platform, payload, processed, error, created_at)"  # noqa: S608 (placeholders only)
+        f" SELECT i, p, b::jsonb, true, e, {now} FROM unnest({arrays}) AS l(i, p, b, e)"
+    )
+
+
 _NOW = f"${_N + 8}::timestamptz"
 _STORE = (
     # The accounts the batch was routed with still hold: read under the lock this takes.
@@ -156,9 +167,7 @@ _STORE = (
     " participant_name = CASE WHEN excluded.participant_name <> ''"
     " THEN excluded.participant_name ELSE c.participant_name END"
     f" RETURNING {_CONVERSATION_COLUMNS}),"
-    " logs AS (INSERT INTO webhook_logs (id, platform, payload, processed, error, created_at)"
-    f" SELECT i, p, b::jsonb, true, e, {_NOW} FROM unnest({_LOGS}) AS l(i, p, b, e)"
-    " WHERE (SELECT ok FROM fit) RETURNING 1)"
+    f" logs AS ({_log_rows(_LOGS, _NOW)} WHERE (SELECT ok FROM fit) RETURNING 1)"
     " SELECT conv.*, new.mids, new.ids, (SELECT count(*) FROM logs) AS logged"
     " FROM conv JOIN (SELECT conversation_id, array_agg(platform_message_id) AS mids,"
     " array_agg(id) AS ids FROM ins GROUP BY conversation_id) AS new"
@@ -203,11 +212,7 @@ async def store_messages(
     return conversations, inserted
 
 
-_LOG_ROWS = (
-    "INSERT INTO webhook_logs (id, platform, payload, processed, error, created_at)"
-    " SELECT i, p, b::jsonb, true, e, $5"
-    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS l(i, p, b, e)"
-)
+_LOG_ROWS = _log_rows("$1::uuid[], $2::text[], $3::text[], $4::text[]", "$5")
 
 
 async def insert_logs(client: BaseDBAsyncClient, logs: list[Log], now: datetime) -> None:
