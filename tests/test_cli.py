@@ -166,14 +166,6 @@ def test_bad_configuration_names_the_variable(tmp_path: Path) -> None:
     assert "JWT_SECRET" in result.stderr
 
 
-def test_serve_refuses_an_unknown_event_loop(tmp_path: Path) -> None:
-    env = {"META_APP_SECRET": APP_SECRET, "HOME": str(tmp_path), "EVENT_LOOP": "trio"}
-    result = run(["serve", "--port", str(free_port())], env, tmp_path)
-    assert result.returncode == 2
-    assert "EVENT_LOOP must be one of uvloop, asyncio, not 'trio'" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_createuser_and_accounts_in_workspaces(tmp_path: Path) -> None:
     made = run(
         ["createuser", "Owner@Example.com", "--password-stdin"], {}, tmp_path, "s3cret-pass\n"

@@ -18,7 +18,7 @@ from inbox.logs import configure_logging
 from inbox.schema import SchemaError
 from inbox.settings import ConfigError, Settings, load_settings
 from inbox.tasks import stopping
-from web import doctor, loops
+from web import doctor
 from web.app import create_app
 
 # The worker and scheduler roots, loaded by taskiq in the processes it starts.
@@ -41,16 +41,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     try:
-        loop_name = loops.loop_name()
-    except ConfigError as exc:
-        fail(f"configuration: {exc}", status=2)
-    try:
         log = logging.getLogger("cahts")
-        log.info("cahts serving on http://%s:%s (%s)", host, port, loop_name)
+        log.info("cahts serving on http://%s:%s", host, port)
         app = create_app(settings)
         app.on_startup.append(_settle_heap)
-        loop = loops.new_event_loop(loop_name)
-        web.run_app(app, host=host, port=port, access_log=None, print=None, loop=loop)
+        web.run_app(app, host=host, port=port, access_log=None, print=None)
         log.info("cahts stopped")
     except SchemaError as exc:
         raise CommandError(str(exc)) from exc

@@ -83,7 +83,7 @@ def test_embedded_start_prints_the_next_steps_logs_requests_and_the_stop(tmp_pat
     assert isinstance(access[0]["duration_ms"], float)
     assert "eyJsecret" not in output
     messages = [entry["message"] for entry in logged if entry["logger"] == "cahts"]
-    assert f"cahts serving on http://127.0.0.1:{port} (uvloop)" in messages
+    assert f"cahts serving on http://127.0.0.1:{port}" in messages
     assert messages[-2:] == [
         "cahts stopping: closing sockets, finishing requests and tasks",
         "cahts stopped",
